@@ -1,0 +1,39 @@
+# Two commands for a newcomer: `make run` starts the app, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PORT ?= 8501
+
+.PHONY: run test sample bench chromium clean
+
+$(VENV)/.runtime: requirements.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime requirements-test.txt
+	$(PIP) install --quiet -r requirements-test.txt -c constraints.txt
+	touch $@
+
+data/cache/manifest.json: | $(VENV)/.runtime
+	$(PY) -m analysis sample
+
+sample: $(VENV)/.runtime ## rebuild the embedded sample cache
+	$(PY) -m analysis sample
+
+run: $(VENV)/.runtime data/cache/manifest.json
+	$(PY) -m streamlit run app/main.py --server.headless true --server.port $(PORT)
+
+chromium:
+	@bash .ci/ensure-chromium
+
+test: $(VENV)/.test chromium
+	$(PY) -m pytest
+
+bench: $(VENV)/.test
+	$(PY) -m bench.query
+
+clean:
+	rm -rf $(VENV) data/cache

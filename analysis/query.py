@@ -1,0 +1,296 @@
+"""The one query layer: every page and report reads billing data through `CostQueries`.
+
+Queries are ibis expressions, so the same code runs on DuckDB over the Parquet cache (the
+embedded default) and on Snowflake; user values travel as typed literals, never as SQL text.
+Two tables back it: `focus_lines` (FOCUS line items plus `ChargeDate` and `x_tag_*` columns)
+and `focus_daily`, a daily rollup by the common dimensions that answers most page queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from analysis.dimensions import (
+    METRICS,
+    ROLLUP_DIMENSIONS,
+    column_of,
+    missing_label,
+    tag_dimension,
+)
+from analysis.tags import TAG_PREFIX, TAGGED_COLUMN
+
+LINES = "focus_lines"
+DAILY = "focus_daily"
+DATE = "ChargeDate"
+Grain = Literal["day", "week", "month"]
+GRAINS: tuple[Grain, ...] = ("day", "week", "month")
+
+
+class MixedCurrencyError(ValueError):
+    """Raised when amounts in several billing currencies would be added together."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the data to. Hashable, so it can key a cache.
+
+    `start` is inclusive, `end` exclusive (FOCUS period convention). `values` maps a dimension
+    (a FOCUS column or `tag:<key>`) to the values kept; the missing-value label of a dimension
+    (`(none)`, `(untagged)`) selects rows where it is empty.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    currency: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        currency: str | None = None,
+        **values: list[str] | tuple[str, ...],
+    ) -> Filters:
+        """Build from keyword arguments; `tag_team=[...]` means `tag:team`."""
+        pairs = tuple(
+            sorted(
+                (("tag:" + k[4:] if k.startswith("tag_") else k), tuple(v)) for k, v in values.items() if v
+            )
+        )
+        return cls(start=start, end=end, values=pairs, currency=currency)
+
+    def with_values(self, dimension: str, values: list[str] | tuple[str, ...]) -> Filters:
+        """A copy with the filter on `dimension` replaced (removed when `values` is empty)."""
+        kept = dict(self.values)
+        kept.pop(dimension, None)
+        if values:
+            kept[dimension] = tuple(values)
+        return replace(self, values=tuple(sorted(kept.items())))
+
+    def between(self, start: dt.date | None, end: dt.date | None) -> Filters:
+        """A copy restricted to [start, end)."""
+        return replace(self, start=start, end=end)
+
+    @property
+    def dimensions(self) -> set[str]:
+        return {d for d, _ in self.values}
+
+
+@dataclass
+class CostQueries:
+    """Named, tested queries over one ibis backend holding `focus_lines` and `focus_daily`."""
+
+    backend: ibis.BaseBackend
+    lines_table: str = LINES
+    daily_table: str = DAILY
+    _currencies: list[str] | None = field(default=None, init=False, repr=False)
+
+    # ----- tables -------------------------------------------------------------------------
+    @property
+    def lines(self) -> ir.Table:
+        return self.backend.table(self.lines_table)
+
+    @property
+    def daily(self) -> ir.Table:
+        return self.backend.table(self.daily_table)
+
+    def tag_keys(self) -> list[str]:
+        """Tag dimensions (`tag:<key>`) present in the data."""
+        return [tag_dimension(c) for c in self.daily.columns if c.startswith(TAG_PREFIX)]
+
+    def currencies(self) -> list[str]:
+        """Billing currencies present, most cost first."""
+        if self._currencies is None:
+            t = self.daily
+            expr = (
+                t.group_by(t.BillingCurrency)
+                .aggregate(cost=t.EffectiveCost.abs().sum())
+                .order_by(ibis.desc("cost"))
+            )
+            self._currencies = [c for c in expr.to_pandas()["BillingCurrency"] if c is not None]
+        return self._currencies
+
+    def _table_for(self, dimensions: set[str]) -> ir.Table:
+        daily_columns = set(self.daily.columns)
+        if all(column_of(d) in daily_columns for d in dimensions):
+            return self.daily
+        return self.lines
+
+    def _filtered(self, filters: Filters, extra: set[str] = frozenset()) -> ir.Table:
+        currency = filters.currency
+        if currency is None and len(self.currencies()) > 1:
+            raise MixedCurrencyError(
+                "The data holds several billing currencies (" + ", ".join(self.currencies())
+                + "); choose one so that amounts are never added across currencies."
+            )
+        t = self._table_for(filters.dimensions | set(extra))
+        predicates = []
+        if filters.start is not None:
+            predicates.append(t[DATE] >= filters.start)
+        if filters.end is not None:
+            predicates.append(t[DATE] < filters.end)
+        if currency is not None:
+            predicates.append(t.BillingCurrency == currency)
+        for dimension, values in filters.values:
+            column = t[column_of(dimension)]
+            empty = missing_label(dimension)
+            wanted = [v for v in values if v != empty]
+            condition = column.isin(wanted) if wanted else ibis.literal(False)
+            if empty in values:
+                condition = condition | column.isnull()
+            predicates.append(condition)
+        return t.filter(*predicates) if predicates else t
+
+    # ----- queries ------------------------------------------------------------------------
+    def total(self, filters: Filters, metric: str = "EffectiveCost") -> float:
+        """Sum of `metric` over the filtered data (0.0 when nothing matches)."""
+        _check_metric(metric)
+        t = self._filtered(filters)
+        value = t[metric].sum().to_pandas()
+        return 0.0 if value is None or pd.isna(value) else float(value)
+
+    def series(
+        self, filters: Filters, metric: str = "EffectiveCost", grain: Grain = "day", by: tuple[str, ...] = ()
+    ) -> pd.DataFrame:
+        """Cost per period (column `period`, a Timestamp at the period start) and per `by` value."""
+        _check_metric(metric)
+        if grain not in GRAINS:
+            raise ValueError(f"Unknown grain {grain!r}; use one of {', '.join(GRAINS)}.")
+        t = self._filtered(filters, set(by))
+        period = t[DATE] if grain == "day" else t[DATE].truncate("W" if grain == "week" else "M")
+        keys = [period.cast("date").name("period")] + [t[column_of(d)].name(d) for d in by]
+        frame = t.group_by(keys).aggregate(cost=t[metric].sum()).to_pandas()
+        frame["period"] = pd.to_datetime(frame["period"])
+        return _labelled(frame, by).sort_values(["period", *by], ignore_index=True)
+
+    def breakdown(
+        self, filters: Filters, by: tuple[str, ...], metric: str = "EffectiveCost", limit: int | None = None
+    ) -> pd.DataFrame:
+        """Cost per combination of `by` values, largest first."""
+        _check_metric(metric)
+        t = self._filtered(filters, set(by))
+        expr = t.group_by([t[column_of(d)].name(d) for d in by]).aggregate(cost=t[metric].sum())
+        expr = expr.order_by(ibis.desc("cost"))
+        if limit is not None:
+            expr = expr.limit(limit)
+        return _labelled(expr.to_pandas(), by).reset_index(drop=True)
+
+    def values(self, dimension: str, filters: Filters | None = None, limit: int = 500) -> list[str]:
+        """Distinct values of a dimension, most cost first, the missing-value label included."""
+        frame = self.breakdown(filters or Filters(currency=self._any_currency()), (dimension,), limit=limit)
+        return list(frame[dimension])
+
+    def period(self) -> tuple[dt.date, dt.date] | None:
+        """First and last charge day in the data (both inclusive), or None when empty."""
+        t = self.daily
+        row = t.aggregate(first=t[DATE].min(), last=t[DATE].max()).to_pandas().iloc[0]
+        if pd.isna(row["first"]):
+            return None
+        return pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date()
+
+    def tag_coverage(self, filters: Filters, metric: str = "EffectiveCost") -> pd.DataFrame:
+        """Per tag key: cost carrying the key, total cost and the share (0-1); plus `(any tag)`."""
+        _check_metric(metric)
+        t = self._filtered(filters)
+        columns = [c for c in t.columns if c.startswith(TAG_PREFIX)]
+        aggregates = {"total": t[metric].sum(), "any": t[metric].sum(where=t[TAGGED_COLUMN])}
+        aggregates |= {c: t[metric].sum(where=t[c].notnull()) for c in columns}
+        row = t.aggregate(**aggregates).to_pandas().iloc[0].fillna(0.0)
+        total = float(row["total"])
+        keys = ["(any tag)"] + [tag_dimension(c)[4:] for c in columns]
+        tagged = [float(row["any"])] + [float(row[c]) for c in columns]
+        frame = pd.DataFrame({"key": keys, "tagged_cost": tagged, "total_cost": total})
+        frame["share"] = frame["tagged_cost"] / total if total else 0.0
+        return frame
+
+    def untagged(self, filters: Filters, by: tuple[str, ...], metric: str = "EffectiveCost") -> pd.DataFrame:
+        """Cost carrying no tag at all, per `by` value, largest first."""
+        t = self._filtered(filters, set(by))
+        t = t.filter(~t[TAGGED_COLUMN])
+        expr = t.group_by([t[column_of(d)].name(d) for d in by]).aggregate(cost=t[metric].sum())
+        return _labelled(expr.order_by(ibis.desc("cost")).to_pandas(), by).reset_index(drop=True)
+
+    def missing_tags(
+        self, filters: Filters, required: list[str], metric: str = "EffectiveCost", limit: int = 200
+    ) -> pd.DataFrame:
+        """Resources lacking any of the `required` tag keys, ranked by cost, with what they miss."""
+        _check_metric(metric)
+        t = self._filtered(filters, {"ResourceId"})
+        if not required:
+            return pd.DataFrame(columns=["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"])
+        present = set(t.columns)
+        flags = {
+            key: (t[column_of("tag:" + key)].isnull() if column_of("tag:" + key) in present else ibis.literal(True))
+            for key in required
+        }
+        violating = ibis.or_(*flags.values())
+        t = t.filter(violating, t.ResourceId.notnull())
+        aggregates = {"cost": t[metric].sum()}
+        aggregates |= {f"lacks_{i}": flag.cast("int8").max() for i, flag in enumerate(flags.values())}
+        frame = (
+            t.group_by(["ResourceId", "ResourceName", "ServiceName", "SubAccountName"])
+            .aggregate(**aggregates)
+            .order_by(ibis.desc("cost"))
+            .limit(limit)
+            .to_pandas()
+        )
+        lacks = [f"lacks_{i}" for i in range(len(required))]
+        frame["missing"] = [
+            ", ".join(k for k, flag in zip(required, row) if flag) for row in frame[lacks].itertuples(index=False)
+        ]
+        return frame.drop(columns=lacks)[["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"]]
+
+    def summary(self) -> dict:
+        """What is loaded: rows, providers, accounts, currencies, period, totals per currency."""
+        t = self.daily
+        per_currency = (
+            t.group_by(t.BillingCurrency)
+            .aggregate(**{m: t[m].sum() for m in METRICS}, rows=t.x_Rows.sum())
+            .to_pandas()
+        )
+        period = self.period()
+        return {
+            "rows": int(per_currency["rows"].sum()) if len(per_currency) else 0,
+            "providers": sorted(v for v in self.values("ProviderName", Filters(currency=self._any_currency()))),
+            "sub_accounts": int(t.SubAccountId.nunique().to_pandas()),
+            "currencies": self.currencies(),
+            "period": period,
+            "totals": {
+                row["BillingCurrency"]: {m: float(row[m] or 0.0) for m in METRICS}
+                for _, row in per_currency.iterrows()
+            },
+        }
+
+    def _any_currency(self) -> str | None:
+        currencies = self.currencies()
+        return currencies[0] if len(currencies) > 1 else None
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"Unknown cost metric {metric!r}; use one of {', '.join(METRICS)}.")
+
+
+def _labelled(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+    """Replace empty dimension values with their on-screen label; costs as float."""
+    frame = frame.copy()
+    for dimension in by:
+        frame[dimension] = frame[dimension].astype("string").fillna(missing_label(dimension))
+    frame["cost"] = frame["cost"].astype(float).fillna(0.0)
+    return frame
+
+
+def daily_rollup(lines: ir.Table) -> ir.Table:
+    """The `focus_daily` rollup of a line-item table: sums per day and common dimension."""
+    keys = [DATE, *[c for c in ROLLUP_DIMENSIONS if c in lines.columns]]
+    keys += [c for c in lines.columns if c.startswith(TAG_PREFIX)] + [TAGGED_COLUMN]
+    return lines.group_by(keys).aggregate(
+        **{m: lines[m].sum() for m in METRICS}, x_Rows=lines[DATE].count()
+    )

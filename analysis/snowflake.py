@@ -1,0 +1,67 @@
+"""Snowflake as the query engine: connect, publish the local cache, and query it in place.
+
+The query layer is the same `CostQueries`; only the ibis backend differs. Connection settings
+come from the caller (the app reads them from `.streamlit/secrets.toml`, section `[snowflake]`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import snowflake.connector
+
+from analysis.cache import FocusCache
+from analysis.query import DAILY, LINES, CostQueries, daily_rollup
+
+SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def connect(**settings: object) -> snowflake.connector.SnowflakeConnection:
+    """Open a connection with the real snowflake-connector-python (account, user, password, ...)."""
+    return snowflake.connector.connect(**settings)
+
+
+def snowflake_queries(conn: snowflake.connector.SnowflakeConnection) -> CostQueries:
+    """The query layer running inside Snowflake on the `focus_lines` / `focus_daily` tables."""
+    return CostQueries(ibis.snowflake.from_connection(conn, create_object_udfs=False))
+
+
+def publish(cache: FocusCache, conn: snowflake.connector.SnowflakeConnection, batch_rows: int = 5_000) -> int:
+    """Copy the cache's line items into Snowflake and build the daily rollup there; returns rows copied.
+
+    Values travel as bound parameters; only column names (checked against a safe pattern) are
+    written into the statement.
+    """
+    local = cache.queries().lines
+    columns = [c for c in local.columns if SAFE_NAME.match(c)]
+    schema = ibis.schema({c: local.schema()[c] for c in columns})
+    backend = ibis.snowflake.from_connection(conn, create_object_udfs=False)
+    backend.create_table(LINES, schema=schema, overwrite=True)
+    names = ", ".join(f'"{c}"' for c in columns)
+    statement = f'INSERT INTO "{LINES}" ({names}) VALUES ({", ".join(["%s"] * len(columns))})'
+    copied = 0
+    with conn.cursor() as cursor:
+        for rows in _batches(local.select(columns).to_pyarrow().to_batches(max_chunksize=batch_rows)):
+            cursor.executemany(statement, rows)
+            copied += len(rows)
+    backend.create_table(DAILY, daily_rollup(backend.table(LINES)), overwrite=True)
+    return copied
+
+
+def _batches(batches: Iterable[pa.RecordBatch]) -> Iterator[list[tuple]]:
+    """Arrow batches as rows of plain Python values the connector can bind."""
+    for batch in batches:
+        frame = batch.to_pandas()
+        for column in frame.columns:
+            values = frame[column]
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                frame[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+            elif values.dtype == object:
+                frame[column] = values.map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
+        frame = frame.astype(object).where(frame.notna(), None)
+        yield list(frame.itertuples(index=False, name=None))

@@ -1,0 +1,1 @@
+"""Streamlit entry point, cached wrappers around `analysis`, shared filters and UI helpers."""

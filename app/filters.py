@@ -1,0 +1,142 @@
+"""Global sidebar filters, shared by every page, kept across page switches and mirrored in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from analysis.dimensions import METRICS
+from analysis.query import Filters
+from app.state import ask, cache
+
+DAY = dt.timedelta(days=1)
+# URL parameter -> dimension of a multiselect filter.
+CHOICES: dict[str, tuple[str, str]] = {
+    "provider": ("ProviderName", "Provider"),
+    "account": ("SubAccountName", "Sub-account"),
+    "category": ("ServiceCategory", "Service category"),
+    "service": ("ServiceName", "Service"),
+    "region": ("RegionId", "Region"),
+}
+NO_TAG = "(no tag filter)"
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page needs from the sidebar."""
+
+    filters: Filters
+    metric: str
+    currency: str | None
+    period: tuple[dt.date, dt.date] | None
+
+    @property
+    def unit(self) -> str:
+        return self.currency or ""
+
+
+def _default_range(period: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    first, last = period
+    month = last.replace(day=1)
+    for _ in range(5):
+        month = (month - DAY).replace(day=1)
+    return max(first, month), last
+
+
+def _parse_date(text: str | None, fallback: dt.date, period: tuple[dt.date, dt.date]) -> dt.date:
+    try:
+        value = dt.date.fromisoformat(text) if text else fallback
+    except ValueError:
+        return fallback
+    return min(max(value, period[0]), period[1])
+
+
+def _init_from_url(period: tuple[dt.date, dt.date], options: dict[str, list[str]], tag_keys: list[str],
+                   currencies: list[str]) -> None:
+    """Seed widget state from the URL the first time this session sees it."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    params = st.query_params
+    start, end = _default_range(period)
+    st.session_state["f_range"] = (
+        _parse_date(params.get("start"), start, period),
+        _parse_date(params.get("end"), end, period),
+    )
+    for key in CHOICES:
+        st.session_state[f"f_{key}"] = [v for v in params.get_all(key) if v in options[key]]
+    tag = params.get("tag")
+    st.session_state["f_tag"] = tag if tag in tag_keys else NO_TAG
+    st.session_state["f_tagv"] = params.get_all("tagv") if tag in tag_keys else []
+    metric = params.get("metric")
+    st.session_state["f_metric"] = metric if metric in METRICS else "EffectiveCost"
+    currency = params.get("currency")
+    st.session_state["f_currency"] = currency if currency in currencies else (currencies[0] if currencies else None)
+    st.session_state["_filters_seeded"] = True
+
+
+def _write_url(view: View, tag: str, tag_values: list[str]) -> None:
+    params: dict[str, str | list[str]] = {}
+    if view.filters.start:
+        params["start"] = view.filters.start.isoformat()
+        params["end"] = (view.filters.end - DAY).isoformat()
+    for key in CHOICES:
+        if st.session_state[f"f_{key}"]:
+            params[key] = list(st.session_state[f"f_{key}"])
+    if tag != NO_TAG:
+        params["tag"] = tag
+        if tag_values:
+            params["tagv"] = list(tag_values)
+    if view.metric != "EffectiveCost":
+        params["metric"] = view.metric
+    if view.currency:
+        params["currency"] = view.currency
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
+        st.query_params.from_dict(params)
+
+
+def sidebar() -> View:
+    """Render the global filters in the sidebar and return the current view."""
+    period = ask("period")
+    currencies = ask("currencies")
+    if period is None:
+        st.sidebar.info("No billing data loaded yet. Open **Data** to load FOCUS files.")
+        return View(Filters(), "EffectiveCost", None, None)
+    scope = Filters(currency=currencies[0]) if currencies else Filters()
+    options = {key: ask("values", dim, scope) for key, (dim, _) in CHOICES.items()}
+    labels = cache().tag_keys()
+    tag_keys = ask("tag_keys")
+    _init_from_url(period, options, tag_keys, currencies)
+
+    bar = st.sidebar
+    bar.header("Filters")
+    picked = bar.date_input(
+        "Date range", key="f_range", min_value=period[0], max_value=period[1], format="YYYY-MM-DD",
+        help="Charge days to include (UTC). Overview KPIs use their own windows up to the last day with data.",
+    )
+    start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (period[0], period[1]))
+    currency = st.session_state["f_currency"]
+    if len(currencies) > 1:
+        currency = bar.selectbox("Billing currency", currencies, key="f_currency",
+                                 help="Amounts in different currencies are never added together.")
+    for key, (_, title) in CHOICES.items():
+        bar.multiselect(title, options[key], key=f"f_{key}", placeholder="All")
+    tag = bar.selectbox("Tag", [NO_TAG, *tag_keys], key="f_tag", format_func=lambda d: labels.get(d, d)[4:]
+                        if d.startswith("tag:") else d)
+    tag_values: list[str] = []
+    if tag != NO_TAG:
+        tag_values = bar.multiselect(f"{labels.get(tag, tag[4:])} values", ask("values", tag, scope), key="f_tagv",
+                                     placeholder="All")
+    metric = bar.selectbox("Cost metric", list(METRICS), key="f_metric", format_func=METRICS.get,
+                           help="Effective cost spreads commitment purchases over the usage they cover; "
+                                "billed cost is what the invoice shows.")
+    filters = Filters(start=start, end=end + DAY, currency=currency)
+    for key, (dim, _) in CHOICES.items():
+        filters = filters.with_values(dim, st.session_state[f"f_{key}"])
+    if tag != NO_TAG:
+        filters = filters.with_values(tag, tag_values)
+    view = View(filters, metric, currency, period)
+    _write_url(view, tag, tag_values)
+    return view

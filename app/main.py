@@ -1,0 +1,28 @@
+"""FinOps Workbench: Streamlit entry point (router, page config, global filters)."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run app/main.py` only puts app/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from app.filters import sidebar  # noqa: E402
+
+st.set_page_config(page_title="FinOps Workbench", page_icon=":material/savings:", layout="wide")
+
+PAGES = ROOT / "pages"
+navigation = st.navigation(
+    {
+        "Visibility": [
+            st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page(PAGES / "explore.py", title="Explore", icon=":material/query_stats:"),
+            st.Page(PAGES / "tags.py", title="Tags", icon=":material/sell:"),
+        ],
+        "Data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
+    }
+)
+st.session_state["view"] = sidebar()
+navigation.run()

@@ -1,0 +1,85 @@
+"""Shared formatting and chart helpers for the pages."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analysis.dimensions import label
+
+OTHER = "Other"
+
+
+def money(value: float | None, currency: str | None = None, precise: bool = False) -> str:
+    """`$1,234` style for USD, `1,234 EUR` otherwise; `—` for None."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{abs(value):,.2f}" if precise or abs(value) < 100 else f"{abs(value):,.0f}"
+    sign = "-" if value < 0 else ""
+    if currency in (None, "", "USD"):
+        return f"{sign}${text}"
+    return f"{sign}{text} {currency}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:+.1%}"
+
+
+def top_n(frame: pd.DataFrame, column: str, n: int = 8) -> pd.DataFrame:
+    """Keep the `n` largest values of `column` by total cost; fold the rest into `Other`."""
+    totals = frame.groupby(column)["cost"].sum().abs().sort_values(ascending=False)
+    keep = set(totals.index[:n])
+    out = frame.copy()
+    out[column] = out[column].where(out[column].isin(keep), OTHER)
+    return out.groupby([c for c in out.columns if c != "cost"], as_index=False)["cost"].sum()
+
+
+def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: str = "month", height: int = 320):
+    """Stacked bar chart of `cost` per `period`, coloured by `color`, with totals in the tooltip."""
+    time_unit = {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth"}[grain]
+    order = frame.groupby(color)["cost"].sum().sort_values(ascending=False).index.tolist()
+    axis_format = "$,.0f" if currency in (None, "USD") else ",.0f"
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{time_unit}(period):T", title=None),
+            y=alt.Y("sum(cost):Q", title=f"Cost ({currency or 'USD'})", axis=alt.Axis(format=axis_format)),
+            color=alt.Color(f"{color}:N", title=label(color), sort=order, scale=alt.Scale(scheme="tableau20")),
+            order=alt.Order("color_rank:Q"),
+            tooltip=[
+                alt.Tooltip(f"{time_unit}(period):T", title="Period"),
+                alt.Tooltip(f"{color}:N", title=label(color)),
+                alt.Tooltip("sum(cost):Q", title="Cost", format=",.2f"),
+            ],
+        )
+        .transform_calculate(color_rank=f"indexof({order!r}, datum['{color}'])")
+        .properties(height=height)
+    )
+
+
+def horizontal_bars(frame: pd.DataFrame, category: str, value: str, currency: str | None,
+                    value_format: str | None = None, height: int | None = None):
+    """Ranked horizontal bars of `value` per `category`."""
+    fmt = value_format or ("$,.0f" if currency in (None, "USD") else ",.0f")
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", title=None, axis=alt.Axis(format=fmt)),
+            tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=fmt.replace("$", ""))],
+        )
+        .properties(height=height or max(80, 26 * len(frame)))
+    )
+
+
+def empty_state(message: str) -> None:
+    """A friendly note where a page has nothing to show, pointing to the Data page."""
+    st.info(message, icon=":material/info:")
+
+
+def money_column(title: str, currency: str | None) -> st.column_config.NumberColumn:
+    fmt = "dollar" if currency in (None, "USD") else "%.2f " + currency
+    return st.column_config.NumberColumn(title, format=fmt)

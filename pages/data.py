@@ -1,0 +1,86 @@
+"""Data: what is loaded, its validation findings, and upload of FOCUS files into the cache."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis.cache import CacheError, file_sha256
+from analysis.focus_loader import FocusLoadError, load_focus_file
+from app.state import ask, cache, forget
+from app.ui import empty_state, money
+
+st.title("Data")
+c = cache()
+manifest = c.manifest()
+summary = ask("summary")
+
+if summary["rows"]:
+    period = summary["period"]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Rows", f"{summary['rows']:,}", border=True)
+    c2.metric("Providers", len(summary["providers"]), help=", ".join(summary["providers"]), border=True)
+    c3.metric("Sub-accounts", summary["sub_accounts"], border=True)
+    c4.metric("Period (UTC)", f"{period[0]:%d %b %Y} – {period[1]:%d %b %Y}", border=True)
+    st.caption(f"Cache updated {manifest['updated']} (version {manifest['version']}) · "
+               f"currencies: {', '.join(summary['currencies'])}")
+    totals = pd.DataFrame(summary["totals"]).T.rename_axis("Currency").reset_index()
+    st.dataframe(totals, hide_index=True, column_config={m: st.column_config.NumberColumn(m, format="%.2f")
+                                                          for m in totals.columns if m != "Currency"})
+else:
+    empty_state("Nothing is loaded yet. Upload FOCUS files below, or run `make sample` for the embedded sample.")
+
+st.subheader("Sources")
+sources = c.sources()
+if sources:
+    rows = [
+        {
+            "Source": s.name, "Kind": s.kind, "Rows": s.summary["rows"],
+            "Providers": ", ".join(s.summary["providers"]) or "(none)",
+            "Currencies": ", ".join(s.summary["currencies"]),
+            "Period": " – ".join(s.summary["period"] or []),
+            "Added (UTC)": s.added, "Findings": len(s.findings),
+        }
+        for s in sources
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for s in sources:
+        with st.expander(f"{s.name}: {len(s.findings)} validation findings, totals and removal"):
+            for currency, metrics in s.summary["totals"].items():
+                st.write(f"**{currency}** · " + " · ".join(f"{m} {money(v, currency, precise=True)}"
+                                                          for m, v in metrics.items()))
+            for finding in s.findings:
+                st.markdown(f"- {finding}")
+            if st.button("Remove this source from the cache", key=f"rm_{s.id}", icon=":material/delete:"):
+                c.remove_source(s.id)
+                forget()
+                st.rerun()
+else:
+    st.caption("No sources loaded.")
+
+st.subheader("Upload FOCUS files")
+st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns. Each file is validated "
+            "first; a rejected file changes nothing.")
+with st.form("upload", clear_on_submit=True):
+    uploads = st.file_uploader("FOCUS files", type=["csv", "gz", "parquet"], accept_multiple_files=True)
+    submitted = st.form_submit_button("Validate and load", icon=":material/upload:")
+if submitted and uploads:
+    with tempfile.TemporaryDirectory() as folder:
+        for upload in uploads:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            with st.status(f"Loading {upload.name}…", expanded=True) as status:
+                try:
+                    loaded = load_focus_file(path, name=upload.name)
+                    findings = [f"{f.severity}: {f}" for f in loaded.findings]
+                    source = c.add_source([loaded.frame], upload.name, kind="upload", findings=findings,
+                                          sha256=file_sha256(path))
+                except (FocusLoadError, CacheError) as error:
+                    status.update(label=f"{upload.name} was rejected; nothing changed", state="error")
+                    st.error(str(error))
+                    continue
+                for finding in findings:
+                    st.markdown(f"- {finding}")
+                status.update(label=f"{upload.name}: {source.summary['rows']:,} rows loaded", state="complete")
+    forget()

@@ -1,0 +1,60 @@
+"""Explore: group spend by any one or two dimensions or tag keys, at a chosen grain."""
+
+import streamlit as st
+
+from analysis.dimensions import DIMENSIONS, METRICS, label
+from analysis.query import GRAINS
+from app.state import ask, cache
+from app.ui import empty_state, money, money_column, stacked_bars, top_n
+
+view = st.session_state["view"]
+st.title("Explore")
+if view.period is None:
+    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
+    st.stop()
+
+tag_labels = cache().tag_keys()
+choices = [*DIMENSIONS, *ask("tag_keys")]
+names = {d: (f"Tag: {tag_labels.get(d, d[4:])}" if d.startswith("tag:") else label(d)) for d in choices}
+c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+first = c1.selectbox("Group by", choices, index=choices.index("ServiceName"), format_func=names.get, key="x_by")
+second = c2.selectbox("Then by (optional)", ["(none)", *[d for d in choices if d != first]],
+                      format_func=lambda d: names.get(d, d), key="x_by2")
+grain = c3.selectbox("Grain", GRAINS, index=2, format_func=str.capitalize, key="x_grain")
+top = c4.number_input("Series in chart", min_value=3, max_value=25, value=10, key="x_top",
+                      help="The rest is shown as Other in the chart; the table keeps every row.")
+by = (first,) if second == "(none)" else (first, second)
+
+with st.spinner("Querying…"):
+    series = ask("series", view.filters, view.metric, grain, by)
+if series.empty:
+    empty_state("No spend matches the current filters.")
+    st.stop()
+
+cur = view.currency
+chart_frame = series.copy()
+if len(by) == 2:
+    chart_frame["group"] = chart_frame[first] + " / " + chart_frame[second]
+    chart_frame = chart_frame.drop(columns=list(by))
+    key = "group"
+else:
+    key = first
+total = float(series["cost"].sum())
+st.caption(f"{METRICS[view.metric]} · {money(total, cur)} in total over "
+           f"{view.filters.start:%d %b %Y} – {view.period[1] if view.filters.end is None else view.filters.end:%d %b %Y} (end exclusive)")
+st.altair_chart(stacked_bars(top_n(chart_frame, key, int(top)), key, cur, grain, height=380), width="stretch")
+
+table = series.pivot_table(index=list(by), columns="period", values="cost", aggfunc="sum", fill_value=0.0)
+fmt = {"day": "%Y-%m-%d", "week": "wk %Y-%m-%d", "month": "%Y-%m"}[grain]
+table.columns = [c.strftime(fmt) for c in table.columns]
+table.insert(0, "Total", table.sum(axis=1))
+table = table.sort_values("Total", ascending=False).reset_index()
+table = table.rename(columns={d: names[d] for d in by})
+st.dataframe(
+    table, hide_index=True, width="stretch", height=420,
+    column_config={c: money_column(c, cur) for c in table.columns if c not in {names[d] for d in by}},
+)
+st.download_button(
+    "Download this table (CSV)", table.to_csv(index=False).encode(), file_name=f"spend_by_{'_'.join(by)}_{grain}.csv",
+    mime="text/csv", icon=":material/download:",
+)

@@ -1,0 +1,61 @@
+"""Overview: headline KPIs, spend trend, top movers and tag coverage."""
+
+import streamlit as st
+
+from app.state import ask, overview
+from app.ui import empty_state, horizontal_bars, money, money_column, percent, stacked_bars, top_n
+
+view = st.session_state["view"]
+st.title("Overview")
+if view.period is None:
+    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files, or run `make sample`.")
+    st.stop()
+
+k = overview("kpis", view.filters, view.metric)
+cur = view.currency
+st.caption(f"As of {k.as_of:%a %d %b %Y} (last day with data, UTC) · {view.metric} · {cur or 'USD'}")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Month to date", money(k.month_to_date, cur), percent(k.month_change), delta_color="inverse",
+          help=f"Same days last month: {money(k.same_days_last_month, cur)}", border=True)
+c2.metric("Same days last month", money(k.same_days_last_month, cur), border=True)
+c3.metric("Month-end run-rate", money(k.month_end_run_rate, cur), border=True,
+          help="Month to date plus the remaining days at the mean daily cost of the last 7 days "
+               "(first-of-month recurring charges excluded).")
+c4.metric("Last 30 days", money(k.last_30_days, cur), percent(k.change_30_days), delta_color="inverse",
+          help=f"The 30 days before: {money(k.previous_30_days, cur)}", border=True)
+
+left, right = st.columns(2)
+for column, dimension, title in ((left, "ProviderName", "Spend by provider"),
+                                 (right, "ServiceCategory", "Spend by service category")):
+    with column:
+        st.subheader(title)
+        series = ask("series", view.filters, view.metric, "month", (dimension,))
+        if series.empty:
+            empty_state("No spend in the selected range and filters.")
+        else:
+            st.altair_chart(stacked_bars(top_n(series, dimension), dimension, cur), width="stretch")
+
+st.subheader("Top movers by service", help="Last 30 days against the 30 days before, up to the last day with data.")
+increases, decreases = overview("top_movers", view.filters, view.metric)
+mover_columns = {
+    "ServiceName": "Service",
+    "current": money_column("Last 30 days", cur),
+    "previous": money_column("30 days before", cur),
+    "change": money_column("Change", cur),
+    "change_pct": st.column_config.NumberColumn("Change %", format="percent"),
+}
+up, down = st.columns(2)
+for column, frame, title in ((up, increases, "Largest increases"), (down, decreases, "Largest decreases")):
+    with column:
+        st.markdown(f"**{title}**")
+        if frame.empty:
+            st.caption("None in this period.")
+        else:
+            st.dataframe(frame, hide_index=True, column_config=mover_columns, width="stretch")
+
+st.subheader("Tag coverage", help="Share of cost in the selected range that carries each tag key.")
+coverage = ask("tag_coverage", view.filters, view.metric)
+if coverage.empty or coverage["total_cost"].iloc[0] == 0:
+    empty_state("No cost in the selected range.")
+else:
+    st.altair_chart(horizontal_bars(coverage, "key", "share", cur, value_format=".0%"), width="stretch")

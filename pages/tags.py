@@ -1,0 +1,84 @@
+"""Tags: coverage per key, untagged cost, and the required-tags policy with its violations."""
+
+import streamlit as st
+
+from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
+from app.state import WORKSPACE, ask, cache
+from app.ui import empty_state, horizontal_bars, money, money_column
+
+view = st.session_state["view"]
+st.title("Tags")
+if view.period is None:
+    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
+    st.stop()
+cur = view.currency
+spellings = cache().manifest()["tag_spellings"]
+
+coverage = ask("tag_coverage", view.filters, view.metric)
+total = float(coverage["total_cost"].iloc[0]) if len(coverage) else 0.0
+untagged_total = total - float(coverage["tagged_cost"].iloc[0]) if len(coverage) else 0.0
+c1, c2, c3 = st.columns(3)
+c1.metric("Cost in range", money(total, cur), border=True)
+c2.metric("Untagged cost", money(untagged_total, cur), border=True,
+          help="Cost whose resources carry no tag at all (missing or empty `{}` Tags).")
+c3.metric("Tagged share", f"{coverage['share'].iloc[0]:.1%}" if total else "—", border=True)
+
+st.subheader("Coverage per tag key", help="Share of cost carrying the key. Keys are matched case-insensitively.")
+if total == 0:
+    empty_state("No cost in the selected range.")
+else:
+    st.altair_chart(horizontal_bars(coverage, "key", "share", cur, value_format=".0%"), width="stretch")
+    variants = {col[6:]: sp for col, sp in spellings.items() if len(sp) > 1}
+    if variants:
+        st.warning(
+            "Inconsistent key spellings (counted as one key here; fix them at the source): "
+            + "; ".join(f"**{k}** written as " + ", ".join(f"`{s}` ({n:,} rows)" for s, n in sp.items())
+                        for k, sp in variants.items()),
+            icon=":material/spellcheck:",
+        )
+
+left, right = st.columns(2)
+for column, dimension, title in ((left, "ServiceName", "Untagged cost by service"),
+                                 (right, "SubAccountName", "Untagged cost by sub-account")):
+    with column:
+        st.subheader(title)
+        frame = ask("untagged", view.filters, (dimension,), view.metric).head(15)
+        if frame.empty:
+            st.caption("No untagged cost in this range.")
+        else:
+            st.altair_chart(horizontal_bars(frame, dimension, "cost", cur), width="stretch")
+
+st.subheader("Required-tags policy")
+try:
+    policy = load_policy(WORKSPACE)
+except TagPolicyError as error:
+    st.error(f"The saved policy could not be read, so the default is shown: {error}")
+    policy = TagPolicy()
+known = sorted({col[6:] for col in spellings} | set(policy.required))
+with st.form("policy"):
+    chosen = st.multiselect("Every resource must carry these tag keys", known, default=policy.required,
+                            accept_new_options=True)
+    if st.form_submit_button("Save policy", icon=":material/save:"):
+        try:
+            policy = TagPolicy(required=chosen)
+            path = save_policy(WORKSPACE, policy)
+            st.success(f"Saved to {path.name}: {', '.join(policy.required) or 'no required keys'}.")
+        except ValueError as error:
+            st.error(f"Not saved: {error}")
+
+violations = ask("missing_tags", view.filters, tuple(policy.required), view.metric)
+if not policy.required:
+    st.caption("No required keys: nothing to check.")
+elif violations.empty:
+    st.success("Every resource in range carries the required tags.")
+else:
+    st.markdown(f"**{len(violations):,} resources** violate the policy (largest cost first, top 200), "
+                f"costing {money(float(violations['cost'].sum()), cur)} in range.")
+    st.dataframe(
+        violations.fillna("(none)"), hide_index=True, width="stretch", height=380,
+        column_config={"ResourceId": "Resource ID", "ResourceName": "Resource", "ServiceName": "Service",
+                       "SubAccountName": "Sub-account", "missing": "Missing keys",
+                       "cost": money_column("Cost", cur)},
+    )
+    st.download_button("Download violations (CSV)", violations.to_csv(index=False).encode(),
+                       file_name="tag_policy_violations.csv", mime="text/csv", icon=":material/download:")
