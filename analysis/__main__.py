@@ -19,16 +19,22 @@ def _load(args: argparse.Namespace) -> int:
     except FocusLoadError as error:
         print(f"Rejected: {error}", file=sys.stderr)
         return 2
-    cache = FocusCache(args.cache)
     for item in loaded:
         for finding in item.findings:
             print(f"{finding.severity}: {finding}")
-        if not args.dry_run:
+    if not args.dry_run:
+        cache = FocusCache(args.cache)
+        known = {} if args.replace else {s.sha256: s.name for s in cache.sources()}
+        hashes = [file_sha256(item.path) for item in loaded]
+        repeated = [f"{item.path.name} (same content as {known[h]!r})" for item, h in zip(loaded, hashes) if h in known]
+        if repeated:
+            print("Rejected: already loaded: " + "; ".join(repeated) + ". Nothing changed.", file=sys.stderr)
+            return 2
+        for i, (item, sha) in enumerate(zip(loaded, hashes)):
             try:
-                cache.add_source(
-                    [item.frame], item.path.name, kind="cli",
-                    findings=[f"{f.severity}: {f}" for f in item.findings], sha256=file_sha256(item.path),
-                )
+                cache.add_source([item.frame], item.path.name, kind="cli", sha256=sha,
+                                 findings=[f"{f.severity}: {f}" for f in item.findings],
+                                 replace_all=args.replace and i == 0)
             except CacheError as error:
                 print(f"Rejected: {error}", file=sys.stderr)
                 return 2
@@ -51,17 +57,39 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from analysis.snowflake import connect, publish
+
+    try:
+        settings = tomllib.loads(args.secrets.read_text())["snowflake"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
+        print(f"No usable [snowflake] section in {args.secrets}: {error}", file=sys.stderr)
+        return 2
+    with connect(**settings) as conn:
+        rows = publish(FocusCache(args.cache), conn)
+    print(json.dumps({"rows": rows, "tables": ["focus_lines", "focus_daily"]}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache folder (default: data/cache)")
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="validate FOCUS CSV/Parquet files or folders and add them to the cache")
     load.add_argument("--dry-run", action="store_true", help="validate only; change nothing")
+    load.add_argument("--replace", action="store_true",
+                      help="replace everything in the cache (the sample included) with these files")
     load.add_argument("paths", nargs="+", type=Path)
     load.set_defaults(run=_load)
     sample = commands.add_parser("sample", help="(re)build the cache from the embedded sample generator")
     sample.add_argument("--rows", type=int, default=None, help="approximate rows (default: the sample size)")
     sample.set_defaults(run=_sample)
+    snow = commands.add_parser("publish-snowflake", help="copy the cache into Snowflake (focus_lines, focus_daily)")
+    snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
+                      help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")
+    snow.set_defaults(run=_publish)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -225,13 +225,12 @@ class CostQueries:
         t = self._filtered(filters, {"ResourceId"})
         if not required:
             return pd.DataFrame(columns=["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"])
-        present = set(t.columns)
-        flags = {
-            key: (t[column_of("tag:" + key)].isnull() if column_of("tag:" + key) in present else ibis.literal(True))
-            for key in required
-        }
-        violating = ibis.or_(*flags.values())
-        t = t.filter(violating, t.ResourceId.notnull())
+        present = [k for k in required if column_of("tag:" + k) in t.columns]
+        absent = [k for k in required if k not in present]  # no resource carries these keys at all
+        flags = {k: t[column_of("tag:" + k)].isnull() for k in present}
+        if not absent:
+            t = t.filter(ibis.or_(*flags.values()))
+        t = t.filter(t.ResourceId.notnull())
         aggregates = {"cost": t[metric].sum()}
         aggregates |= {f"lacks_{i}": flag.cast("int8").max() for i, flag in enumerate(flags.values())}
         frame = (
@@ -241,9 +240,10 @@ class CostQueries:
             .limit(limit)
             .to_pandas()
         )
-        lacks = [f"lacks_{i}" for i in range(len(required))]
+        lacks = [f"lacks_{i}" for i in range(len(present))]
         frame["missing"] = [
-            ", ".join(k for k, flag in zip(required, row) if flag) for row in frame[lacks].itertuples(index=False)
+            ", ".join(k for k in required if k in absent or row[present.index(k)])
+            for row in frame[lacks].itertuples(index=False)
         ]
         return frame.drop(columns=lacks)[["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"]]
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from analysis.dimensions import METRICS
 from analysis.query import Filters
-from app.state import ask, cache
+from app.state import ask, tag_labels
 
 DAY = dt.timedelta(days=1)
 # URL parameter -> dimension of a multiselect filter.
@@ -106,7 +106,7 @@ def sidebar() -> View:
         return View(Filters(), "EffectiveCost", None, None)
     scope = Filters(currency=currencies[0]) if currencies else Filters()
     options = {key: ask("values", dim, scope) for key, (dim, _) in CHOICES.items()}
-    labels = cache().tag_keys()
+    labels = tag_labels()
     tag_keys = ask("tag_keys")
     _init_from_url(period, options, tag_keys, currencies)
 
@@ -123,8 +123,8 @@ def sidebar() -> View:
                                  help="Amounts in different currencies are never added together.")
     for key, (_, title) in CHOICES.items():
         bar.multiselect(title, options[key], key=f"f_{key}", placeholder="All")
-    tag = bar.selectbox("Tag", [NO_TAG, *tag_keys], key="f_tag", format_func=lambda d: labels.get(d, d)[4:]
-                        if d.startswith("tag:") else d)
+    tag = bar.selectbox("Tag", [NO_TAG, *tag_keys], key="f_tag",
+                        format_func=lambda d: labels.get(d, d[4:]) if d.startswith("tag:") else d)
     tag_values: list[str] = []
     if tag != NO_TAG:
         tag_values = bar.multiselect(f"{labels.get(tag, tag[4:])} values", ask("values", tag, scope), key="f_tagv",

@@ -1,4 +1,8 @@
-"""Cached access to the query layer: small keys in, small frames out."""
+"""Cached access to the query layer: small keys in, small frames out.
+
+The engine is DuckDB over the local cache, or Snowflake when `.streamlit/secrets.toml` has a
+`[snowflake]` section (connection settings for snowflake-connector-python).
+"""
 
 from __future__ import annotations
 
@@ -18,20 +22,52 @@ def cache() -> FocusCache:
     return FocusCache(os.environ.get("FINOPS_CACHE_DIR", DEFAULT_CACHE))
 
 
-def version() -> int:
-    """Cache version: part of every cache key, so a new load is seen at once."""
-    return cache().version()
+def tag_labels() -> dict[str, str]:
+    """`tag:<key>` -> the key as users write it (`tag:cost_center` -> `cost-center`)."""
+    return cache().tag_keys()
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+def tag_coverage(filters, metric: str):
+    """Tag coverage per key, keys spelled as users write them."""
+    frame = ask("tag_coverage", filters, metric).copy()
+    labels = tag_labels()
+    frame["key"] = [labels.get("tag:" + k, k) for k in frame["key"]]
+    return frame
+
+
+def snowflake_settings() -> dict | None:
+    """Connection settings from the `[snowflake]` secrets section, or None for the local engine."""
+    try:
+        return dict(st.secrets["snowflake"]) if "snowflake" in st.secrets else None
+    except FileNotFoundError:
+        return None
+
+
+def engine_name() -> str:
+    return "Snowflake" if snowflake_settings() else "DuckDB (local cache)"
+
+
+def _key() -> tuple[str, int]:
+    """Cache key of the data: where it lives and its version (Snowflake data is refreshed hourly)."""
+    settings = snowflake_settings()
+    if settings:
+        return "snowflake:" + repr(sorted((k, str(v)) for k, v in settings.items() if k != "password")), 0
+    c = cache()
+    return str(c.root), c.version()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False, ttl=3600)
 def _queries(root: str, version: int) -> CostQueries:
+    if root.startswith("snowflake:"):
+        from analysis.snowflake import connect, snowflake_queries
+
+        return snowflake_queries(connect(**snowflake_settings()))
     return FocusCache(root).queries()
 
 
 def queries() -> CostQueries:
-    """The query layer for the current cache version."""
-    c = cache()
-    return _queries(str(c.root), c.version())
+    """The query layer for the current data version."""
+    return _queries(*_key())
 
 
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
@@ -41,8 +77,7 @@ def _run(root: str, version: int, method: str, args: tuple, kwargs: tuple) -> ob
 
 def ask(method: str, *args: object, **kwargs: object) -> object:
     """Call a `CostQueries` method through Streamlit's data cache (arguments must be hashable)."""
-    c = cache()
-    return _run(str(c.root), c.version(), method, args, tuple(sorted(kwargs.items())))
+    return _run(*_key(), method, args, tuple(sorted(kwargs.items())))
 
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
@@ -54,8 +89,7 @@ def _computed(root: str, version: int, function: str, args: tuple, kwargs: tuple
 
 def overview(function: str, *args: object, **kwargs: object) -> object:
     """Call an `analysis.overview` function on the query layer, cached."""
-    c = cache()
-    return _computed(str(c.root), c.version(), function, args, tuple(sorted(kwargs.items())))
+    return _computed(*_key(), function, args, tuple(sorted(kwargs.items())))
 
 
 def forget() -> None:

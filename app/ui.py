@@ -38,23 +38,28 @@ def top_n(frame: pd.DataFrame, column: str, n: int = 8) -> pd.DataFrame:
 def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: str = "month", height: int = 320):
     """Stacked bar chart of `cost` per `period`, coloured by `color`, with totals in the tooltip."""
     time_unit = {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth"}[grain]
-    order = frame.groupby(color)["cost"].sum().sort_values(ascending=False).index.tolist()
+    kind = "O" if grain == "month" else "T"  # ordinal months: one labelled bar per month
+    title = label(color)
+    frame = frame.rename(columns={color: "series"})  # field names with ':' confuse Vega-Lite shorthand
+    order = frame.groupby("series")["cost"].sum().sort_values(ascending=False).index.tolist()
     axis_format = "$,.0f" if currency in (None, "USD") else ",.0f"
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X(f"{time_unit}(period):T", title=None),
+            x=alt.X(f"{time_unit}(period):{kind}", title=None,
+                    axis=alt.Axis(format="%b %Y", labelAngle=0) if kind == "O" else alt.Axis()),
             y=alt.Y("sum(cost):Q", title=f"Cost ({currency or 'USD'})", axis=alt.Axis(format=axis_format)),
-            color=alt.Color(f"{color}:N", title=label(color), sort=order, scale=alt.Scale(scheme="tableau20")),
+            color=alt.Color("series:N", title=title, sort=order, scale=alt.Scale(scheme="tableau20"),
+                            legend=alt.Legend(labelLimit=240)),
             order=alt.Order("color_rank:Q"),
             tooltip=[
                 alt.Tooltip(f"{time_unit}(period):T", title="Period"),
-                alt.Tooltip(f"{color}:N", title=label(color)),
+                alt.Tooltip("series:N", title=title),
                 alt.Tooltip("sum(cost):Q", title="Cost", format=",.2f"),
             ],
         )
-        .transform_calculate(color_rank=f"indexof({order!r}, datum['{color}'])")
+        .transform_calculate(color_rank=f"indexof({order!r}, datum.series)")
         .properties(height=height)
     )
 
@@ -71,7 +76,7 @@ def horizontal_bars(frame: pd.DataFrame, category: str, value: str, currency: st
             x=alt.X(f"{value}:Q", title=None, axis=alt.Axis(format=fmt)),
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=fmt.replace("$", ""))],
         )
-        .properties(height=height or max(80, 26 * len(frame)))
+        .properties(height=height or max(100, 34 * len(frame)))
     )
 
 

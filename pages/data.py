@@ -66,21 +66,25 @@ with st.form("upload", clear_on_submit=True):
     uploads = st.file_uploader("FOCUS files", type=["csv", "gz", "parquet"], accept_multiple_files=True)
     submitted = st.form_submit_button("Validate and load", icon=":material/upload:")
 if submitted and uploads:
-    with tempfile.TemporaryDirectory() as folder:
+    log: list[tuple[str, str, list[str]]] = []  # (state, headline, details) per file
+    with tempfile.TemporaryDirectory() as folder, st.spinner("Validating and loading…"):
         for upload in uploads:
             path = Path(folder) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
-            with st.status(f"Loading {upload.name}…", expanded=True) as status:
-                try:
-                    loaded = load_focus_file(path, name=upload.name)
-                    findings = [f"{f.severity}: {f}" for f in loaded.findings]
-                    source = c.add_source([loaded.frame], upload.name, kind="upload", findings=findings,
-                                          sha256=file_sha256(path))
-                except (FocusLoadError, CacheError) as error:
-                    status.update(label=f"{upload.name} was rejected; nothing changed", state="error")
-                    st.error(str(error))
-                    continue
-                for finding in findings:
-                    st.markdown(f"- {finding}")
-                status.update(label=f"{upload.name}: {source.summary['rows']:,} rows loaded", state="complete")
+            try:
+                loaded = load_focus_file(path, name=upload.name)
+                findings = [f"{f.severity}: {f}" for f in loaded.findings]
+                source = c.add_source([loaded.frame], upload.name, kind="upload", findings=findings,
+                                      sha256=file_sha256(path))
+            except (FocusLoadError, CacheError) as error:
+                log.append(("error", f"{upload.name} was rejected; nothing changed.", [str(error)]))
+                continue
+            log.append(("success", f"{upload.name}: {source.summary['rows']:,} rows loaded.", findings))
+    st.session_state["upload_log"] = log
     forget()
+    st.rerun()
+
+for state, headline, details in st.session_state.get("upload_log", []):
+    (st.error if state == "error" else st.success)(headline)
+    for detail in details:
+        st.markdown(f"- {detail}" if state == "success" else f"```\n{detail}\n```")

@@ -1,10 +1,12 @@
 """Explore: group spend by any one or two dimensions or tag keys, at a chosen grain."""
 
+import datetime as dt
+
 import streamlit as st
 
 from analysis.dimensions import DIMENSIONS, METRICS, label
 from analysis.query import GRAINS
-from app.state import ask, cache
+from app.state import ask, tag_labels
 from app.ui import empty_state, money, money_column, stacked_bars, top_n
 
 view = st.session_state["view"]
@@ -13,9 +15,9 @@ if view.period is None:
     empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
     st.stop()
 
-tag_labels = cache().tag_keys()
+labels = tag_labels()
 choices = [*DIMENSIONS, *ask("tag_keys")]
-names = {d: (f"Tag: {tag_labels.get(d, d[4:])}" if d.startswith("tag:") else label(d)) for d in choices}
+names = {d: (f"Tag: {labels.get(d, d[4:])}" if d.startswith("tag:") else label(d)) for d in choices}
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
 first = c1.selectbox("Group by", choices, index=choices.index("ServiceName"), format_func=names.get, key="x_by")
 second = c2.selectbox("Then by (optional)", ["(none)", *[d for d in choices if d != first]],
@@ -34,14 +36,14 @@ if series.empty:
 cur = view.currency
 chart_frame = series.copy()
 if len(by) == 2:
-    chart_frame["group"] = chart_frame[first] + " / " + chart_frame[second]
+    key = f"{names[first]} / {names[second]}"
+    chart_frame[key] = chart_frame[first] + " / " + chart_frame[second]
     chart_frame = chart_frame.drop(columns=list(by))
-    key = "group"
 else:
     key = first
 total = float(series["cost"].sum())
-st.caption(f"{METRICS[view.metric]} · {money(total, cur)} in total over "
-           f"{view.filters.start:%d %b %Y} – {view.period[1] if view.filters.end is None else view.filters.end:%d %b %Y} (end exclusive)")
+last_day = view.filters.end - dt.timedelta(days=1)
+st.caption(f"{METRICS[view.metric]} · {money(total, cur)} in total, {view.filters.start:%d %b %Y} – {last_day:%d %b %Y}")
 st.altair_chart(stacked_bars(top_n(chart_frame, key, int(top)), key, cur, grain, height=380), width="stretch")
 
 table = series.pivot_table(index=list(by), columns="period", values="cost", aggfunc="sum", fill_value=0.0)
@@ -51,7 +53,7 @@ table.insert(0, "Total", table.sum(axis=1))
 table = table.sort_values("Total", ascending=False).reset_index()
 table = table.rename(columns={d: names[d] for d in by})
 st.dataframe(
-    table, hide_index=True, width="stretch", height=420,
+    table, hide_index=True, width="stretch", height=min(420, 35 * (len(table) + 1) + 3),
     column_config={c: money_column(c, cur) for c in table.columns if c not in {names[d] for d in by}},
 )
 st.download_button(

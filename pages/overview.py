@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.state import ask, overview
+from app.state import ask, overview, tag_coverage
 from app.ui import empty_state, horizontal_bars, money, money_column, percent, stacked_bars, top_n
 
 view = st.session_state["view"]
@@ -54,7 +54,7 @@ for column, frame, title in ((up, increases, "Largest increases"), (down, decrea
             st.dataframe(frame, hide_index=True, column_config=mover_columns, width="stretch")
 
 st.subheader("Tag coverage", help="Share of cost in the selected range that carries each tag key.")
-coverage = ask("tag_coverage", view.filters, view.metric)
+coverage = tag_coverage(view.filters, view.metric)
 if coverage.empty or coverage["total_cost"].iloc[0] == 0:
     empty_state("No cost in the selected range.")
 else:

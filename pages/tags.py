@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
-from app.state import WORKSPACE, ask, cache
+from app.state import WORKSPACE, ask, cache, tag_coverage
 from app.ui import empty_state, horizontal_bars, money, money_column
 
 view = st.session_state["view"]
@@ -14,7 +14,7 @@ if view.period is None:
 cur = view.currency
 spellings = cache().manifest()["tag_spellings"]
 
-coverage = ask("tag_coverage", view.filters, view.metric)
+coverage = tag_coverage(view.filters, view.metric)
 total = float(coverage["total_cost"].iloc[0]) if len(coverage) else 0.0
 untagged_total = total - float(coverage["tagged_cost"].iloc[0]) if len(coverage) else 0.0
 c1, c2, c3 = st.columns(3)

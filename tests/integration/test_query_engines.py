@@ -166,3 +166,10 @@ def test_mixed_currencies_are_never_added(tmp_path, data):
         q.total(Filters())
     assert q.total(Filters(currency="EUR")) == pytest.approx(euro["EffectiveCost"].sum(), abs=0.005)
     assert q.currencies() == ["USD", "EUR"]
+
+
+def test_a_required_key_nobody_carries_flags_every_resource(q, data):
+    frame = q.missing_tags(Filters(), ["team", "owner"])
+    assert len(frame) == data["ResourceId"].nunique()
+    assert frame.set_index("ResourceId").loc["res-0", "missing"] == "owner"
+    assert frame.set_index("ResourceId").loc["res-3", "missing"] == "team, owner"

@@ -1,0 +1,73 @@
+"""A real `streamlit run` on a free port, driven by Playwright in Debian's headless Chromium."""
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.servers import streamlit_server
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def app_url(sample_cache, tmp_path_factory):
+    env = dict(os.environ, FINOPS_CACHE_DIR=str(sample_cache.root),
+               FINOPS_WORKSPACE=str(tmp_path_factory.mktemp("workspace")))
+    with streamlit_server(env) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
+        browser.close()
+
+
+def _no_exception(page) -> None:
+    page.wait_for_timeout(300)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def _kpi(page, label: str) -> str:
+    metric = page.locator("[data-testid='stMetric']", has_text=label).first
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def test_every_page_opens_and_a_filter_changes_a_kpi(page, app_url):
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-testid='stMetric']").first).to_be_visible(timeout=60_000)
+    _no_exception(page)
+    before = _kpi(page, "Month to date")
+    assert re.match(r"^\$[\d,]+$", before)
+
+    provider = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']", has_text="Provider")
+    provider.click()
+    page.get_by_role("option", name="Microsoft").click()
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-testid='stMetric']", has_text="Month to date")
+           .locator("[data-testid='stMetricValue']")).not_to_have_text(before, timeout=30_000)
+    after = _kpi(page, "Month to date")
+    assert after != before
+    assert "provider=Microsoft" in page.url
+
+    for title in ("Explore", "Tags", "Data"):
+        page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
+        expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        _no_exception(page)
+        # the provider filter is kept across page switches
+        expect(provider).to_contain_text("Microsoft")
+
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Overview", exact=True).click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-testid='stMetric']", has_text="Month to date")
+           .locator("[data-testid='stMetricValue']")).to_have_text(after, timeout=30_000)
