@@ -106,10 +106,13 @@ class FocusCache:
         spellings = self.manifest()["tag_spellings"]
         return {"tag:" + col[len(TAG_PREFIX):]: display_key(Counter(sp)) for col, sp in spellings.items()}
 
-    def queries(self, threads: int | None = None) -> CostQueries:
-        """A DuckDB-backed query layer over this cache (empty tables when nothing is loaded)."""
+    def queries(self, memory_limit: str = "1GB") -> CostQueries:
+        """A DuckDB-backed query layer over this cache (empty tables when nothing is loaded).
+
+        DuckDB keeps under `memory_limit` by spilling to disk, so large caches do not exhaust RAM.
+        """
         manifest = self.manifest()
-        con = ibis.duckdb.connect(**({"threads": threads} if threads else {}))
+        con = ibis.duckdb.connect(memory_limit=memory_limit)
         files = [str(self.root / f) for s in manifest["sources"] for f in s["files"]]
         if files:
             con.read_parquet(files, table_name=LINES, union_by_name=True)

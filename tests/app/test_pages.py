@@ -110,3 +110,22 @@ def test_data_page_shows_what_is_loaded(app, sample_frame):
     assert not at.exception
     assert _metric(at, "Rows") == f"{len(sample_frame):,}"
     assert _metric(at, "Providers") == "3"
+
+
+def test_two_currencies_ask_for_a_choice_and_never_add_up(sample_frame, tmp_path, monkeypatch):
+    from analysis.cache import FocusCache
+
+    euro = sample_frame[sample_frame["ProviderName"] == "Google Cloud"].assign(BillingCurrency="EUR")
+    usd = sample_frame[sample_frame["ProviderName"] != "Google Cloud"]
+    cache = FocusCache(tmp_path / "cache")
+    cache.add_source([usd, euro], "two-currencies")
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(cache.root))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=60).run()
+    assert not at.exception
+    currency = at.sidebar.selectbox(key="f_currency")
+    assert currency.options == ["USD", "EUR"] and currency.value == "USD"
+    mtd = AS_OF.replace(day=1), SAMPLE_END
+    assert _metric(at, "Month to date") == money(_cost(usd, *mtd))
+    currency.select("EUR").run()
+    assert _metric(at, "Month to date") == money(_cost(euro, *mtd), "EUR")
