@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.cache import CacheError, file_sha256
 from analysis.focus_loader import FocusLoadError, load_focus_file
-from app.state import ask, cache, forget
+from app.state import ask, cache, engine_name, forget
 from app.ui import empty_state, money
 
 st.title("Data")
@@ -23,7 +23,9 @@ if summary["rows"]:
     c2.metric("Providers", len(summary["providers"]), help=", ".join(summary["providers"]), border=True)
     c3.metric("Sub-accounts", summary["sub_accounts"], border=True)
     c4.metric("Period (UTC)", f"{period[0]:%d %b %Y} – {period[1]:%d %b %Y}", border=True)
-    st.caption(f"Cache updated {manifest['updated']} (version {manifest['version']}) · "
+    age = (pd.Timestamp.now(tz="UTC").date() - period[1]).days
+    st.caption(f"Engine: {engine_name()} · last charge day {period[1]:%d %b %Y} ({age} days ago) · "
+               f"cache updated {manifest['updated'] or '—'} (version {manifest['version']}) · "
                f"currencies: {', '.join(summary['currencies'])}")
     totals = pd.DataFrame(summary["totals"]).T.rename_axis("Currency").reset_index()
     st.dataframe(totals, hide_index=True, column_config={m: st.column_config.NumberColumn(m, format="%.2f")
