@@ -22,13 +22,14 @@ if summary["rows"]:
     c1.metric("Rows", f"{summary['rows']:,}", border=True)
     c2.metric("Providers", len(summary["providers"]), help=", ".join(summary["providers"]), border=True)
     c3.metric("Sub-accounts", summary["sub_accounts"], border=True)
-    c4.metric("Period (UTC)", f"{period[0]:%d %b %Y} – {period[1]:%d %b %Y}", border=True)
+    c4.metric("Days of data", f"{(period[1] - period[0]).days + 1:,}", border=True,
+              help=f"{period[0]:%d %b %Y} to {period[1]:%d %b %Y} (UTC)")
     age = (pd.Timestamp.now(tz="UTC").date() - period[1]).days
-    st.caption(f"Engine: {engine_name()} · last charge day {period[1]:%d %b %Y} ({age} days ago) · "
+    st.caption(f"Engine: {engine_name()} · period {period[0]:%d %b %Y} – {period[1]:%d %b %Y} (UTC) · last charge day {period[1]:%d %b %Y} ({age} day{'s' if age != 1 else ''} ago) · "
                f"cache updated {manifest['updated'] or '—'} (version {manifest['version']}) · "
                f"currencies: {', '.join(summary['currencies'])}")
     totals = pd.DataFrame(summary["totals"]).T.rename_axis("Currency").reset_index()
-    st.dataframe(totals, hide_index=True, column_config={m: st.column_config.NumberColumn(m, format="%.2f")
+    st.dataframe(totals, hide_index=True, column_config={m: st.column_config.NumberColumn(m, format="accounting")
                                                           for m in totals.columns if m != "Currency"})
 else:
     empty_state("Nothing is loaded yet. Upload FOCUS files below, or run `make sample` for the embedded sample.")
@@ -46,7 +47,8 @@ if sources:
         }
         for s in sources
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"Rows": st.column_config.NumberColumn(format="localized")})
     for s in sources:
         with st.expander(f"{s.name}: {len(s.findings)} validation findings, totals and removal"):
             for currency, metrics in s.summary["totals"].items():
@@ -64,6 +66,11 @@ else:
 st.subheader("Upload FOCUS files")
 st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns. Each file is validated "
             "first; a rejected file changes nothing.")
+for state, headline, details in st.session_state.pop("upload_log", []):
+    if state == "error":
+        st.error(f"**{headline}**" + "".join(f"\n- {d}" for d in details if d.strip()), icon=":material/block:")
+    else:
+        st.success(f"**{headline}**" + "".join(f"\n- {d}" for d in details), icon=":material/check_circle:")
 with st.form("upload", clear_on_submit=True):
     uploads = st.file_uploader("FOCUS files", type=["csv", "gz", "parquet"], accept_multiple_files=True)
     submitted = st.form_submit_button("Validate and load", icon=":material/upload:")
@@ -79,14 +86,10 @@ if submitted and uploads:
                 source = c.add_source([loaded.frame], upload.name, kind="upload", findings=findings,
                                       sha256=file_sha256(path))
             except (FocusLoadError, CacheError) as error:
-                log.append(("error", f"{upload.name} was rejected; nothing changed.", [str(error)]))
+                log.append(("error", f"{upload.name} was rejected; nothing changed.", str(error).splitlines()))
                 continue
             log.append(("success", f"{upload.name}: {source.summary['rows']:,} rows loaded.", findings))
     st.session_state["upload_log"] = log
     forget()
     st.rerun()
 
-for state, headline, details in st.session_state.get("upload_log", []):
-    (st.error if state == "error" else st.success)(headline)
-    for detail in details:
-        st.markdown(f"- {detail}" if state == "success" else f"```\n{detail}\n```")

@@ -2,6 +2,8 @@
 
 import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -16,7 +18,9 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 @pytest.fixture(scope="module")
 def app_url(sample_cache, tmp_path_factory):
-    env = dict(os.environ, FINOPS_CACHE_DIR=str(sample_cache.root),
+    own = tmp_path_factory.mktemp("e2e") / "cache"
+    shutil.copytree(sample_cache.root, own)  # uploads below must not change the shared sample cache
+    env = dict(os.environ, FINOPS_CACHE_DIR=str(own),
                FINOPS_WORKSPACE=str(tmp_path_factory.mktemp("workspace")))
     with streamlit_server(env) as url:
         yield url
@@ -60,14 +64,37 @@ def test_every_page_opens_and_a_filter_changes_a_kpi(page, app_url):
     assert "provider=Microsoft" in page.url
 
     for title in ("Explore", "Tags", "Data"):
-        page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
+        page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title).click()
         expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=60_000)
         page.wait_for_load_state("networkidle")
         _no_exception(page)
         # the provider filter is kept across page switches
         expect(provider).to_contain_text("Microsoft")
 
-    page.locator("[data-testid='stSidebarNav']").get_by_text("Overview", exact=True).click()
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Overview").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=60_000)
     expect(page.locator("[data-testid='stMetric']", has_text="Month to date")
            .locator("[data-testid='stMetricValue']")).to_have_text(after, timeout=30_000)
+
+
+def test_upload_rejects_a_bad_file_then_joins_a_good_one(page, app_url, tmp_path):
+    page.goto(f"{app_url}/data")
+    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
+    rows_before = int(_kpi(page, "Rows").replace(",", ""))
+    bad = tmp_path / "not_billing.csv"
+    bad.write_text("name,age\nalice,31\nbob,42\n")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
+    page.get_by_role("button", name="Validate and load").click()
+    error = page.locator("[data-testid='stAlert']", has_text="not_billing.csv")
+    expect(error.first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("ChargePeriodStart").first).to_be_visible()
+    assert int(_kpi(page, "Rows").replace(",", "")) == rows_before
+
+    good = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "focus" / "focus_sample_1000.csv"
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(good))
+    page.get_by_role("button", name="Validate and load").click()
+    expect(page.locator("[data-testid='stAlert']", has_text="focus_sample_1000.csv: 1,000 rows loaded")).to_be_visible(
+        timeout=60_000)
+    expect(page.locator("[data-testid='stMetric']", has_text="Rows").locator("[data-testid='stMetricValue']")
+           ).to_have_text(f"{rows_before + 1000:,}", timeout=30_000)
+    _no_exception(page)

@@ -1,0 +1,280 @@
+"""Load FOCUS CSV / Parquet files as typed pandas frames with FOCUS 1.2 column names.
+
+Every file is read as text first (CSV) or as stored (Parquet), then goes through the same
+`normalize_frame`: names mapped to FOCUS 1.2, types coerced, values checked. Problems become
+`Finding`s; any finding of severity "error" rejects the file (`FocusLoadError`).
+
+Row numbers in findings count as in a spreadsheet opened from the CSV: the header is row 1, so
+the first data row is row 2. For Parquet files and frames the same rule applies to the row's
+position (first row = 2), so a number means the same thing whatever the source.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from analysis.focus_coerce import ROW_OFFSET, Finding, coerce_column, empty_column, plural
+from analysis.focus_schema import (
+    COLUMNS, MANDATORY, METRICS, REQUIRED_TO_LOAD, canonical_name, clean_header, guess_version,
+)
+
+__all__ = [
+    "ROW_OFFSET", "Finding", "FocusLoadError", "LoadedFile", "load_focus_file", "load_focus_paths",
+    "normalize_frame", "validate_frame",
+]
+
+FILE_PATTERNS = ("*.csv", "*.csv.gz", "*.parquet")
+DEFAULT_CURRENCY = "USD"
+_PARQUET_MAGIC = b"PAR1"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class FocusLoadError(ValueError):
+    """A rejected file (or files). `findings` holds every finding, errors first; str() lists the errors."""
+
+    def __init__(self, findings: Iterable[Finding]):
+        self.findings: list[Finding] = sorted(findings, key=lambda f: f.severity != "error")
+        super().__init__("\n".join(str(f) for f in self.findings if f.severity == "error"))
+
+
+@dataclass
+class LoadedFile:
+    """One accepted file: its FOCUS 1.2 frame and what validation found."""
+
+    path: Path
+    frame: pd.DataFrame
+    findings: list[Finding]
+    focus_version_guess: str | None
+
+
+def load_focus_paths(paths: Iterable[Path | str]) -> list[LoadedFile]:
+    """Load files and folders (recursively *.csv, *.csv.gz, *.parquet), all or nothing.
+
+    Raises FocusLoadError listing every rejected file if any file is rejected.
+    """
+    findings: list[Finding] = []
+    files: dict[Path, str] = {}
+    for given in map(Path, paths):
+        if given.is_dir():
+            found = sorted({p for pattern in FILE_PATTERNS for p in given.rglob(pattern) if p.is_file()})
+            if not found:
+                findings.append(Finding("error", given.name, None, "folder has no CSV or Parquet files"))
+            for path in found:
+                files.setdefault(path.resolve(), path.relative_to(given).as_posix())
+        elif given.is_file():
+            files.setdefault(given.resolve(), given.name)
+        else:
+            findings.append(Finding("error", given.name, None, f"no such file or folder ({given})"))
+    loaded = []
+    for path, shown in files.items():
+        try:
+            loaded.append(load_focus_file(path, name=shown))
+        except FocusLoadError as error:
+            findings.extend(error.findings)
+    if any(f.severity == "error" for f in findings):
+        raise FocusLoadError(findings)
+    return loaded
+
+
+def load_focus_file(path: Path | str, *, name: str | None = None) -> LoadedFile:
+    """Load one FOCUS CSV (optionally gzipped) or Parquet file; `name` is the file name shown to users."""
+    path = Path(path)
+    shown = name or path.name
+    raw = _read(path, shown)
+    frame, findings = normalize_frame(raw, shown)
+    if any(f.severity == "error" for f in findings):
+        raise FocusLoadError(findings)
+    return LoadedFile(path, frame, findings, guess_version([str(c) for c in raw.columns]))
+
+
+def validate_frame(frame: pd.DataFrame, file: str) -> list[Finding]:
+    """The findings `load_focus_file` would report for a frame of this content."""
+    return normalize_frame(frame, file)[1]
+
+
+def normalize_frame(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Finding]]:
+    """Map names to FOCUS 1.2, coerce types and check values; returns the frame and the findings.
+
+    The frame is only usable when no finding is an error.
+    """
+    kept, findings = _map_columns([str(c) for c in raw.columns], file)
+    frame = pd.DataFrame({name: raw.iloc[:, i].reset_index(drop=True) for i, name in kept})
+    missing = [c for c in REQUIRED_TO_LOAD if c not in frame]
+    if len(missing) == len(REQUIRED_TO_LOAD):
+        names = [clean_header(str(c)) or "(unnamed)" for c in raw.columns]
+        shown = ", ".join(names[:20]) + (f", … ({len(names)} in all)" if len(names) > 20 else "")
+        findings.append(Finding("error", file, None, "doesn't look like FOCUS billing data: none of "
+                                f"{', '.join(REQUIRED_TO_LOAD)} found; columns were: {shown or '(none)'}"))
+        return frame, findings
+    findings += [Finding("error", file, c, "required column is missing (every FOCUS file needs "
+                         f"{', '.join(REQUIRED_TO_LOAD)})") for c in missing]
+    if frame.empty:
+        findings.append(Finding("error", file, None, "has no rows (only a header)"))
+        return frame, findings
+    for name in frame.columns:
+        frame[name], found = coerce_column(frame[name], file, name)
+        findings += found
+    return _complete(frame, file, findings)
+
+
+def _complete(frame: pd.DataFrame, file: str, findings: list[Finding]) -> tuple[pd.DataFrame, list[Finding]]:
+    """Add missing mandatory columns (all empty; currency USD) and report currencies."""
+    absent = [c for c in MANDATORY if c not in frame]
+    for name in absent:
+        frame[name] = empty_column(COLUMNS[name].kind, len(frame))
+    if "BillingCurrency" in absent:
+        frame["BillingCurrency"] = pd.Series(DEFAULT_CURRENCY, index=frame.index, dtype="string")
+        findings.append(Finding("warning", file, "BillingCurrency",
+                                f"column is missing; all amounts are taken to be in {DEFAULT_CURRENCY}"))
+    for name in (c for c in absent if c in METRICS):
+        findings.append(Finding("warning", file, name, f"column is missing, left empty ({COLUMNS[name].label}: "
+                                "comparisons with it show nothing for this file)"))
+    others = [c for c in absent if c not in METRICS and c != "BillingCurrency"]
+    if others:
+        findings.append(Finding("warning", file, None, f"{plural(len(others), 'mandatory FOCUS column')} "
+                                f"missing, left empty: {', '.join(others)}"))
+    counts = frame["BillingCurrency"].value_counts()
+    if len(counts) > 1:
+        listed = ", ".join(f"{cur} ({plural(int(n), 'row')})" for cur, n in sorted(counts.items()))
+        findings.append(Finding("info", file, "BillingCurrency", f"{len(counts)} currencies, kept per row "
+                                f"and never added together: {listed}"))
+    return frame, findings
+
+
+def _map_columns(headers: list[str], file: str) -> tuple[list[tuple[int, str]], list[Finding]]:
+    """(position, FOCUS 1.2 name) of the columns to keep, and info findings on the others."""
+    chosen: dict[str, int] = {}
+    ignored, repeated = [], []
+    for i, raw in enumerate(headers):
+        name = canonical_name(raw)
+        if name is None:
+            ignored.append(clean_header(raw) or "(unnamed)")
+        elif name not in chosen:
+            chosen[name] = i
+        elif clean_header(raw) == name and clean_header(headers[chosen[name]]) != name:
+            repeated.append(clean_header(headers[chosen[name]]))  # the exact 1.2 name wins over an alias
+            chosen[name] = i
+        else:
+            repeated.append(clean_header(raw))
+    kept = sorted(((i, name) for name, i in chosen.items()))
+    findings = []
+    renamed = [f"{clean_header(headers[i])} → {name}" for i, name in kept if clean_header(headers[i]) != name]
+    if renamed:
+        findings.append(Finding("info", file, None, f"read as FOCUS 1.2 names: {', '.join(renamed)}"))
+    if repeated:
+        findings.append(Finding("info", file, None, "ignored columns that repeat one already read: "
+                                + ", ".join(repeated)))
+    if ignored:
+        findings.append(Finding("info", file, None, f"ignored {plural(len(ignored), 'column')} "
+                                f"that {'is' if len(ignored) == 1 else 'are'} not FOCUS: {', '.join(ignored)}"))
+    return kept, findings
+
+
+# ----- reading files --------------------------------------------------------------------------
+def _read(path: Path, shown: str) -> pd.DataFrame:
+    """The file's table: CSV as all-text columns, Parquet as stored (nested values as JSON text)."""
+    def reject(message: str) -> FocusLoadError:
+        return FocusLoadError([Finding("error", shown, None, message)])
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except OSError as error:
+        raise reject(f"could not be opened ({error.strerror or error})") from error
+    if not head:
+        raise reject("is empty (0 bytes)")
+    if head == _PARQUET_MAGIC:
+        try:
+            return _arrow_to_pandas(pq.read_table(path))
+        except (pa.ArrowException, OSError) as error:
+            raise reject(f"could not be read as a Parquet file ({error})") from error
+    gzipped = head[:2] == _GZIP_MAGIC
+    if path.suffix.lower() in (".parquet", ".pq"):
+        raise reject("is not a Parquet file (it does not start with the Parquet marker)")
+    try:
+        return _read_csv(path, gzipped)
+    except (pa.ArrowException, OSError, EOFError, UnicodeError, csv.Error) as error:
+        raise reject(_csv_problem(path, gzipped, error)) from error
+
+
+def _open_text(path: Path, gzipped: bool) -> io.TextIOBase:
+    binary = gzip.open(path, "rb") if gzipped else path.open("rb")
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
+
+
+def _read_csv(path: Path, gzipped: bool) -> pd.DataFrame:
+    with _open_text(path, gzipped) as text:
+        sample = text.read(1 << 16)
+    if "\x00" in sample:
+        raise UnicodeError("binary data")
+    header = next(csv.reader(io.StringIO(sample)), [])
+    table = pacsv.read_csv(
+        pa.input_stream(str(path), compression="gzip" if gzipped else None),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.large_string() for name in header},  # pandas' own string layout
+            strings_can_be_null=False, quoted_strings_can_be_null=False,
+        ),
+    )
+    if table.num_columns != len(header):
+        raise csv.Error("the header could not be read")
+    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype()}.get)
+
+
+def _csv_problem(path: Path, gzipped: bool, error: Exception) -> str:
+    """Plain-English reason a CSV could not be read, with the rows at fault when rows are ragged."""
+    if isinstance(error, UnicodeError):
+        return "is not a text CSV file in UTF-8 (it contains binary data or another encoding)"
+    if isinstance(error, (EOFError, gzip.BadGzipFile)):
+        return "is a damaged gzip file"
+    try:
+        with _open_text(path, gzipped) as text:
+            records = csv.reader(text)
+            width = len(next(records))
+            ragged = [(n, len(r)) for n, r in enumerate(filter(None, records), start=ROW_OFFSET) if len(r) != width]
+    except (UnicodeError, csv.Error, OSError, EOFError):
+        return "is not a well-formed CSV file"
+    if not ragged:
+        return f"is not a well-formed CSV file ({error})"
+    sample = ", ".join(f"row {n} has {k}" for n, k in ragged[:5])
+    more = f" and {len(ragged) - 5:,} more rows" if len(ragged) > 5 else ""
+    return (f"is not a well-formed CSV file: the header has {width} fields but {sample}{more} "
+            "(a missing or extra comma, or an unclosed quote?)")
+
+
+def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Parquet columns as pandas: decimals as float, dates as timestamps, nested values as JSON text."""
+    columns = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column, kind = column.cast(kind.value_type), kind.value_type
+        if pa.types.is_decimal(kind):
+            column = column.cast(pa.float64())
+        elif pa.types.is_date(kind):
+            column = column.cast(pa.timestamp("us"))
+        elif pa.types.is_nested(kind):
+            column = pa.array([_json_text(v) for v in column.to_pylist()], pa.string())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names).to_pandas()
+
+
+def _json_text(value: object) -> str | None:
+    """A nested Parquet value (map as key/value pairs, struct, list) as JSON text."""
+    if value is None:
+        return None
+    if isinstance(value, list) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        value = dict(value)
+    return json.dumps(value, default=str)
+

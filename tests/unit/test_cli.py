@@ -1,0 +1,75 @@
+"""`python -m analysis load|sample` as a user runs it: real processes, JSON last line, exit codes."""
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+FOCUS = ROOT.parent / "shared" / "fixtures" / "focus"
+SAMPLE_1000 = FOCUS / "focus_sample_1000.csv"
+
+
+def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", "--cache", str(cache), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def _decimal_sum(path: Path, column: str) -> Decimal:
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return sum((Decimal(r[column]) for r in csv.DictReader(handle) if r[column] not in ("", "NULL")), Decimal(0))
+
+
+def test_dry_run_prints_the_summary_and_changes_nothing(tmp_path):
+    done = _cli("load", "--dry-run", str(SAMPLE_1000), cache=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["rows"] == 1000 and result["files"] == 1
+    assert result["providers"] == ["AWS", "Microsoft", "Oracle"]
+    assert result["currencies"] == ["USD"]
+    assert result["period"][0].startswith("2024-09")
+    for metric in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+        assert Decimal(str(result["totals"]["USD"][metric])).quantize(Decimal("0.01")) == \
+            _decimal_sum(SAMPLE_1000, metric).quantize(Decimal("0.01"))
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_load_adds_to_the_cache_and_refuses_the_same_file_twice(tmp_path):
+    assert _cli("load", str(SAMPLE_1000), cache=tmp_path).returncode == 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [s["summary"]["rows"] for s in manifest["sources"]] == [1000]
+    again = _cli("load", str(SAMPLE_1000), cache=tmp_path)
+    assert again.returncode != 0
+    assert "focus_sample_1000.csv" in again.stderr and "already loaded" in again.stderr
+    assert json.loads((tmp_path / "manifest.json").read_text()) == manifest
+
+
+def test_a_rejected_file_exits_non_zero_and_leaves_the_cache(tmp_path):
+    assert _cli("load", str(SAMPLE_1000), cache=tmp_path).returncode == 0
+    before = (tmp_path / "manifest.json").read_text()
+    bad = tmp_path / "broken.csv"
+    lines = SAMPLE_1000.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index('"BilledCost"')] = "abc"
+    bad.write_text("\n".join([lines[0], ",".join(cells), *lines[2:5]]) + "\n")
+    done = _cli("load", str(bad), cache=tmp_path)
+    assert done.returncode != 0
+    assert "broken.csv" in done.stderr and "BilledCost" in done.stderr and "abc" in done.stderr
+    assert (tmp_path / "manifest.json").read_text() == before
+
+
+def test_a_folder_of_spec_examples_loads_with_totals_to_the_cent(tmp_path):
+    specs = sorted((FOCUS / "spec_examples").rglob("*.csv"))
+    done = _cli("load", "--dry-run", str(FOCUS / "spec_examples"), cache=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["files"] == len(specs) == 11
+    (currency,) = result["totals"]
+    for metric in ("BilledCost", "EffectiveCost"):
+        expected = sum((_decimal_sum(spec, metric) for spec in specs), Decimal(0))
+        assert Decimal(str(result["totals"][currency][metric])).quantize(Decimal("0.01")) == expected.quantize(Decimal("0.01"))
