@@ -66,7 +66,7 @@ def _init_from_url(period: tuple[dt.date, dt.date], options: dict[str, list[str]
     )
     for key in CHOICES:
         st.session_state[f"f_{key}"] = [v for v in params.get_all(key) if v in options[key]]
-    tag = params.get("tag")
+    tag = "tag:" + params.get("tag", "")
     st.session_state["f_tag"] = tag if tag in tag_keys else NO_TAG
     st.session_state["f_tagv"] = params.get_all("tagv") if tag in tag_keys else []
     metric = params.get("metric")
@@ -85,7 +85,7 @@ def _write_url(view: View, tag: str, tag_values: list[str]) -> None:
         if st.session_state[f"f_{key}"]:
             params[key] = list(st.session_state[f"f_{key}"])
     if tag != NO_TAG:
-        params["tag"] = tag
+        params["tag"] = tag[4:]
         if tag_values:
             params["tagv"] = list(tag_values)
     if view.metric != "EffectiveCost":

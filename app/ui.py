@@ -9,6 +9,8 @@ import streamlit as st
 from analysis.dimensions import label
 
 OTHER = "Other"
+PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
+           "#9d755d", "#79706e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf"]
 
 
 def money(value: float | None, currency: str | None = None, precise: bool = False) -> str:
@@ -42,6 +44,10 @@ def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: s
     title = label(color)
     frame = frame.rename(columns={color: "series"})  # field names with ':' confuse Vega-Lite shorthand
     order = frame.groupby("series")["cost"].sum().sort_values(ascending=False).index.tolist()
+    if OTHER in order:  # the folded rest goes last, in grey
+        order = [s for s in order if s != OTHER] + [OTHER]
+    palette = alt.Scale(domain=order, range=(PALETTE * 2)[: len(order) - 1] + ["#b0b0b0"]) if OTHER in order \
+        else alt.Scale(scheme="tableau20")
     axis_format = "$,.0f" if currency in (None, "USD") else ",.0f"
     return (
         alt.Chart(frame)
@@ -50,7 +56,7 @@ def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: s
             x=alt.X(f"{time_unit}(period):{kind}", title=None,
                     axis=alt.Axis(format="%b %Y", labelAngle=0) if kind == "O" else alt.Axis()),
             y=alt.Y("sum(cost):Q", title=f"Cost ({currency or 'USD'})", axis=alt.Axis(format=axis_format)),
-            color=alt.Color("series:N", title=title, sort=order, scale=alt.Scale(scheme="tableau20"),
+            color=alt.Color("series:N", title=title, sort=order, scale=palette,
                             legend=alt.Legend(labelLimit=240)),
             order=alt.Order("color_rank:Q"),
             tooltip=[

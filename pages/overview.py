@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis.dimensions import METRICS
 from app.state import ask, overview, tag_coverage
 from app.ui import empty_state, horizontal_bars, money, money_column, percent, stacked_bars, top_n
 
@@ -13,7 +14,7 @@ if view.period is None:
 
 k = overview("kpis", view.filters, view.metric)
 cur = view.currency
-st.caption(f"As of {k.as_of:%a %d %b %Y} (last day with data, UTC) · {view.metric} · {cur or 'USD'}")
+st.caption(f"As of {k.as_of:%a %d %b %Y} (last day with data, UTC) · {METRICS[view.metric]} · {cur or 'USD'}")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Month to date", money(k.month_to_date, cur), percent(k.month_change), delta_color="inverse",
           help=f"Same days last month: {money(k.same_days_last_month, cur)}", border=True)
