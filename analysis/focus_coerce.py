@@ -70,7 +70,7 @@ def empty_column(kind: str, length: int) -> pd.Series:
 def to_text(raw: pd.Series) -> pd.Series:
     """Values as "string" dtype, null tokens missing."""
     text = pa.array(raw.astype(STRING).array)
-    nulled = pc.if_else(pc.is_in(text, value_set=_NULL_SET), pa.scalar(None, text.type), text)
+    nulled = pc.if_else(pc.is_in(text, value_set=_NULL_SET.cast(text.type)), pa.scalar(None, text.type), text)
     return pd.Series(pd.array(nulled, dtype=STRING), index=raw.index)
 
 
@@ -85,49 +85,42 @@ def coerce_column(raw: pd.Series, file: str, name: str) -> tuple[pd.Series, list
     spec = COLUMNS.get(name)
     if spec is None:
         return to_text(raw), []
-    if spec.kind == "decimal":
-        values, findings = _decimal(raw, file, name)
-    elif spec.kind == "datetime":
-        values, findings = _datetime(raw, file, name)
-    elif spec.kind == "json":
-        values, findings = _json(raw, file, name)
+    findings = []
+    if spec.kind in _PARSERS:
+        values, bad = _PARSERS[spec.kind](raw)
+        if bad.any():
+            findings.append(_invalid(bad, raw, file, name, spec.kind))
     else:
-        values, findings = to_text(raw), []
+        values, bad = to_text(raw), np.zeros(len(raw), dtype=bool)
         if spec.allowed:
             values, findings = _allowed(values, spec.allowed, file, name)
     if name in NOT_EMPTY:
-        findings += _not_empty(values, file, name)
+        findings += _not_empty(values.isna().to_numpy() & ~bad, file, name)
     return values, findings
 
 
-def _decimal(raw: pd.Series, file: str, name: str) -> tuple[pd.Series, list[Finding]]:
+def _decimal(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Numbers as float64 (bad ones missing), and which values were bad."""
     if is_numeric_dtype(raw.dtype) and not is_bool_dtype(raw.dtype):
         values = raw.astype("float64")
         bad = np.isinf(values.to_numpy())
-        shown = raw
-    else:
-        shown = to_text(raw)
-        numbers = _stripped(shown)
-        try:  # Arrow's cast is ~20x faster than pd.to_numeric, but stops at the first bad value
-            values = pd.Series(pc.cast(pa.array(numbers.array), pa.float64()).to_numpy(zero_copy_only=False),
-                               index=raw.index)
-        except pa.ArrowInvalid:
-            values = pd.to_numeric(numbers, errors="coerce").astype("float64")
-        bad = (numbers.notna() & (values.isna() | np.isinf(values))).to_numpy()
-    if not bad.any():
-        return values, []
-    rows, where = _sample(bad, shown)
-    message = (f"{_are(int(bad.sum()), 'value')} not a number ({where}); amounts must be plain numbers "
-               "such as 1234.56 or -0.5, without currency signs or thousands separators")
-    return values.mask(bad), [Finding("error", file, name, message, rows)]
+        return values.mask(bad), bad
+    numbers = _stripped(to_text(raw))
+    try:  # Arrow's cast is ~20x faster than pd.to_numeric, but stops at the first bad value
+        values = pd.Series(pc.cast(pa.array(numbers.array), pa.float64()).to_numpy(zero_copy_only=False),
+                           index=raw.index)
+    except pa.ArrowInvalid:
+        values = pd.to_numeric(numbers, errors="coerce").astype("float64")
+    bad = (numbers.notna() & (values.isna() | np.isinf(values))).to_numpy()
+    return values.mask(bad), bad
 
 
-def _datetime(raw: pd.Series, file: str, name: str) -> tuple[pd.Series, list[Finding]]:
+def _datetime(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Date-times in UTC (bad ones missing), and which values were bad."""
     if is_datetime64_any_dtype(raw.dtype):
         values = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
-        return values.astype(DATETIME), []
-    text = to_text(raw)
-    codes, uniques = pd.factorize(_stripped(text))  # parse each distinct value once
+        return values.astype(DATETIME), np.zeros(len(raw), dtype=bool)
+    codes, uniques = pd.factorize(_stripped(to_text(raw)))  # parse each distinct value once
     parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[us]")
     for fmt in DATE_FORMATS:
         todo = np.isnat(parsed)
@@ -137,30 +130,35 @@ def _datetime(raw: pd.Series, file: str, name: str) -> tuple[pd.Series, list[Fin
         parsed[todo] = found.tz_convert(None).as_unit("us").to_numpy()
     stamps = parsed[codes] if len(parsed) else np.full(len(codes), np.datetime64("NaT"), "datetime64[us]")
     stamps[codes < 0] = np.datetime64("NaT")
-    values = pd.Series(stamps, index=raw.index).dt.tz_localize("UTC")
-    bad = (codes >= 0) & np.isnat(stamps)
-    if not bad.any():
-        return values, []
-    rows, where = _sample(bad, text)
-    severity = "error" if name in REQUIRED_TO_LOAD else "warning"  # other dates do not place a charge
-    message = (f"{_are(int(bad.sum()), 'value')} not a date ({where}); expected dates such as "
-               "2024-09-18 22:00:00, 2024-09-18T22:00:00Z or 09/18/2024"
-               + ("" if severity == "error" else "; left empty"))
-    return values, [Finding(severity, file, name, message, rows)]
+    return pd.Series(stamps, index=raw.index).dt.tz_localize("UTC"), (codes >= 0) & np.isnat(stamps)
 
 
-def _json(raw: pd.Series, file: str, name: str) -> tuple[pd.Series, list[Finding]]:
+def _json(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """JSON objects as text (`{}` and bad values missing), and which values were bad."""
     text = to_text(raw)
     codes, uniques = pd.factorize(text)
     state = np.array([_json_state(u) for u in uniques], dtype=np.int8)  # 1 object, 0 empty, -1 invalid
     per_row = np.where(codes >= 0, state[codes] if len(state) else 0, 0)
-    bad = per_row == -1
-    values = text.where(per_row == 1)
-    if not bad.any():
-        return values, []
-    rows, where = _sample(bad, text)
-    message = f"{_are(int(bad.sum()), 'value')} not a JSON object, so left empty ({where})"
-    return values, [Finding("warning", file, name, message, rows)]
+    return text.where(per_row == 1), per_row == -1
+
+
+_PARSERS = {"decimal": _decimal, "datetime": _datetime, "json": _json}
+
+
+def _invalid(bad: np.ndarray, raw: pd.Series, file: str, name: str, kind: str) -> Finding:
+    """The finding for values of a column that could not be read as its kind."""
+    rows, where = _sample(bad, raw)
+    count = _are(int(bad.sum()), "value")
+    if kind == "decimal":
+        return Finding("error", file, name, f"{count} not a number ({where}); amounts must be plain numbers "
+                       "such as 1234.56 or -0.5, without currency signs or thousands separators", rows)
+    if kind == "json":
+        return Finding("warning", file, name, f"{count} not a JSON object, so left empty ({where})", rows)
+    examples = "expected dates such as 2024-09-18 22:00:00, 2024-09-18T22:00:00Z or 09/18/2024"
+    if name in REQUIRED_TO_LOAD:
+        return Finding("error", file, name, f"{count} not a date ({where}); {examples}", rows)
+    # Other dates do not place a charge in time: the row can still be counted.
+    return Finding("warning", file, name, f"{count} not a date, so left empty ({where}); {examples}", rows)
 
 
 def _json_state(text: str) -> int:
@@ -177,30 +175,29 @@ def _allowed(values: pd.Series, allowed: tuple[str, ...], file: str, name: str
              ) -> tuple[pd.Series, list[Finding]]:
     """Correct the case of allowed values (`Usage-based` -> `Usage-Based`); report values not allowed."""
     spelling = {a.casefold(): a for a in allowed}
-    distinct = [str(v) for v in values.dropna().unique()]
-    fixes = {v: spelling[v.strip().casefold()] for v in distinct
-             if v.strip().casefold() in spelling and spelling[v.strip().casefold()] != v}
-    unknown = [v for v in distinct if v.strip().casefold() not in spelling]
+    distinct = {str(v): str(v).strip().casefold() for v in values.dropna().unique()}
+    fixes = {v: spelling[key] for v, key in distinct.items() if key in spelling and spelling[key] != v}
+    unknown = [v for v, key in distinct.items() if key not in spelling]
     findings = []
     if fixes:
         fixed = values.isin(list(fixes)).to_numpy(dtype=bool)
         rows, where = _sample(fixed)
         pairs = ", ".join(f"'{old}' → '{new}'" for old, new in fixes.items())
-        findings.append(Finding("info", file, name, f"corrected the spelling of {plural(int(fixed.sum()), 'value')}"
-                                f" to the FOCUS one: {pairs} ({where})", rows))
+        findings.append(Finding("info", file, name, f"{_are(int(fixed.sum()), 'value')} written in another "
+                                f"case, corrected: {pairs} ({where})", rows))
         values = values.replace(fixes)
     if unknown:
         wrong = values.isin(unknown).to_numpy(dtype=bool)
         rows, where = _sample(wrong)
-        listed = ", ".join(repr(v) for v in unknown[:SAMPLE_SIZE]) + (", …" if len(unknown) > SAMPLE_SIZE else "")
-        expected = ", ".join(allowed) if len(allowed) <= 8 else "the list in the FOCUS 1.2 specification"
-        findings.append(Finding("warning", file, name, f"{_are(int(wrong.sum()), 'value')} not FOCUS 1.2 "
-                                f"values: {listed} ({where}); expected one of: {expected}", rows))
+        listed = ", ".join(map(_quote, unknown[:SAMPLE_SIZE]))
+        listed += ", …" if len(unknown) > SAMPLE_SIZE else ""
+        expected = ", ".join(allowed) if len(allowed) <= 20 else "see the FOCUS 1.2 specification"
+        findings.append(Finding("warning", file, name, f"{_are(int(wrong.sum()), 'value')} not allowed in "
+                                f"FOCUS 1.2: {listed} ({where}); allowed: {expected}", rows))
     return values, findings
 
 
-def _not_empty(values: pd.Series, file: str, name: str) -> list[Finding]:
-    empty = values.isna().to_numpy()
+def _not_empty(empty: np.ndarray, file: str, name: str) -> list[Finding]:
     if not empty.any():
         return []
     severity, consequence = NOT_EMPTY[name]

@@ -38,6 +38,7 @@ FILE_PATTERNS = ("*.csv", "*.csv.gz", "*.parquet")
 DEFAULT_CURRENCY = "USD"
 _PARQUET_MAGIC = b"PAR1"
 _GZIP_MAGIC = b"\x1f\x8b"
+_NOT_UTF8 = "is not a text CSV file in UTF-8 (it contains binary data or another encoding)"
 
 
 class FocusLoadError(ValueError):
@@ -138,8 +139,8 @@ def _complete(frame: pd.DataFrame, file: str, findings: list[Finding]) -> tuple[
         findings.append(Finding("warning", file, "BillingCurrency",
                                 f"column is missing; all amounts are taken to be in {DEFAULT_CURRENCY}"))
     for name in (c for c in absent if c in METRICS):
-        findings.append(Finding("warning", file, name, f"column is missing, left empty ({COLUMNS[name].label}: "
-                                "comparisons with it show nothing for this file)"))
+        findings.append(Finding("warning", file, name, "column is missing, left empty "
+                                f"({COLUMNS[name].label}: comparisons with it show nothing for this file)"))
     others = [c for c in absent if c not in METRICS and c != "BillingCurrency"]
     if others:
         findings.append(Finding("warning", file, None, f"{plural(len(others), 'mandatory FOCUS column')} "
@@ -169,15 +170,17 @@ def _map_columns(headers: list[str], file: str) -> tuple[list[tuple[int, str]], 
             repeated.append(clean_header(raw))
     kept = sorted(((i, name) for name, i in chosen.items()))
     findings = []
-    renamed = [f"{clean_header(headers[i])} → {name}" for i, name in kept if clean_header(headers[i]) != name]
+    written = {name: clean_header(headers[i]) for i, name in kept}
+    renamed = [f"{written[name]} → {name}" for _, name in kept if written[name] != name]
     if renamed:
         findings.append(Finding("info", file, None, f"read as FOCUS 1.2 names: {', '.join(renamed)}"))
     if repeated:
         findings.append(Finding("info", file, None, "ignored columns that repeat one already read: "
                                 + ", ".join(repeated)))
     if ignored:
-        findings.append(Finding("info", file, None, f"ignored {plural(len(ignored), 'column')} "
-                                f"that {'is' if len(ignored) == 1 else 'are'} not FOCUS: {', '.join(ignored)}"))
+        verb = "is" if len(ignored) == 1 else "are"
+        findings.append(Finding("info", file, None, f"ignored {plural(len(ignored), 'column')} that {verb} "
+                                f"not FOCUS: {', '.join(ignored)}"))
     return kept, findings
 
 
@@ -219,6 +222,8 @@ def _read_csv(path: Path, gzipped: bool) -> pd.DataFrame:
     if "\x00" in sample:
         raise UnicodeError("binary data")
     header = next(csv.reader(io.StringIO(sample)), [])
+    if not "".join(header).strip():
+        raise csv.Error("there is no header row")
     table = pacsv.read_csv(
         pa.input_stream(str(path), compression="gzip" if gzipped else None),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
@@ -235,15 +240,18 @@ def _read_csv(path: Path, gzipped: bool) -> pd.DataFrame:
 def _csv_problem(path: Path, gzipped: bool, error: Exception) -> str:
     """Plain-English reason a CSV could not be read, with the rows at fault when rows are ragged."""
     if isinstance(error, UnicodeError):
-        return "is not a text CSV file in UTF-8 (it contains binary data or another encoding)"
+        return _NOT_UTF8
     if isinstance(error, (EOFError, gzip.BadGzipFile)):
         return "is a damaged gzip file"
     try:
         with _open_text(path, gzipped) as text:
             records = csv.reader(text)
             width = len(next(records))
-            ragged = [(n, len(r)) for n, r in enumerate(filter(None, records), start=ROW_OFFSET) if len(r) != width]
-    except (UnicodeError, csv.Error, OSError, EOFError):
+            numbered = enumerate(filter(None, records), start=ROW_OFFSET)  # blank lines are skipped
+            ragged = [(n, len(r)) for n, r in numbered if len(r) != width]
+    except UnicodeError:
+        return _NOT_UTF8
+    except (csv.Error, OSError, EOFError, StopIteration):
         return "is not a well-formed CSV file"
     if not ragged:
         return f"is not a well-formed CSV file ({error})"
