@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
+from analysis.focus_schema import COLUMNS
 from analysis.tags import TAG_PREFIX, tag_column
 
-METRICS: dict[str, str] = {
-    "EffectiveCost": "Effective cost (amortized)",
-    "BilledCost": "Billed cost (invoice)",
-    "ListCost": "List cost (public price)",
-    "ContractedCost": "Contracted cost (negotiated price)",
-}
+# Effective cost first: the default metric for analysis (amortized), as DESIGN.md says.
+METRICS: dict[str, str] = {m: COLUMNS[m].label for m in ("EffectiveCost", "BilledCost", "ListCost", "ContractedCost")}
 
 # Kept in the daily rollup: cheap to filter and group by on every page.
-ROLLUP_DIMENSIONS: dict[str, str] = {
-    "ProviderName": "Provider",
-    "BillingAccountId": "Billing account ID",
-    "BillingAccountName": "Billing account",
-    "SubAccountId": "Sub-account ID",
-    "SubAccountName": "Sub-account",
-    "ServiceCategory": "Service category",
-    "ServiceName": "Service",
-    "RegionId": "Region",
-    "ChargeCategory": "Charge category",
-    "PricingCategory": "Pricing category",
-    "CommitmentDiscountStatus": "Commitment status",
-    "BillingCurrency": "Currency",
-}
-
+ROLLUP_DIMENSIONS: tuple[str, ...] = (
+    "ProviderName", "BillingAccountId", "BillingAccountName", "SubAccountId", "SubAccountName",
+    "ServiceCategory", "ServiceName", "RegionId", "ChargeCategory", "PricingCategory",
+    "CommitmentDiscountStatus", "BillingCurrency",
+)
 # Only on line items: used for drill-downs.
-LINE_DIMENSIONS: dict[str, str] = {
-    "ResourceId": "Resource ID",
-    "ResourceName": "Resource",
-    "ResourceType": "Resource type",
-    "SkuId": "SKU",
-    "AvailabilityZone": "Availability zone",
-    "CommitmentDiscountId": "Commitment ID",
-    "ChargeDescription": "Charge description",
-}
-
-DIMENSIONS: dict[str, str] = {**ROLLUP_DIMENSIONS, **LINE_DIMENSIONS}
+LINE_DIMENSIONS: tuple[str, ...] = (
+    "ResourceId", "ResourceName", "ResourceType", "SkuId", "AvailabilityZone", "CommitmentDiscountId",
+    "ChargeDescription",
+)
+# Dimension -> label users see (the FOCUS catalogue's plain-English name).
+DIMENSIONS: dict[str, str] = {d: COLUMNS[d].label for d in ROLLUP_DIMENSIONS + LINE_DIMENSIONS}
 
 MISSING = "(none)"
 UNTAGGED = "(untagged)"
