@@ -123,9 +123,9 @@ class CostQueries:
             return self.daily
         return self.lines
 
-    def _filtered(self, filters: Filters, extra: set[str] = frozenset()) -> ir.Table:
+    def _filtered(self, filters: Filters, extra: set[str] = frozenset(), one_currency: bool = True) -> ir.Table:
         currency = filters.currency
-        if currency is None and len(self.currencies()) > 1:
+        if one_currency and currency is None and len(self.currencies()) > 1:
             raise MixedCurrencyError(
                 "The data holds several billing currencies (" + ", ".join(self.currencies())
                 + "); choose one so that amounts are never added across currencies."
@@ -183,9 +183,15 @@ class CostQueries:
         return _labelled(expr.to_pandas(), by).reset_index(drop=True)
 
     def values(self, dimension: str, filters: Filters | None = None, limit: int = 500) -> list[str]:
-        """Distinct values of a dimension, most cost first, the missing-value label included."""
-        frame = self.breakdown(filters or Filters(currency=self._any_currency()), (dimension,), limit=limit)
-        return list(frame[dimension])
+        """Distinct values of a dimension, most activity first, the missing-value label included.
+
+        Values are listed across all currencies (ordering by absolute cost only), so a currency
+        switch never hides a value.
+        """
+        t = self._filtered(filters or Filters(), {dimension}, one_currency=False)
+        column = t[column_of(dimension)].name(dimension)
+        expr = t.group_by(column).aggregate(cost=t.EffectiveCost.abs().sum()).order_by(ibis.desc("cost")).limit(limit)
+        return list(_labelled(expr.to_pandas(), (dimension,))[dimension])
 
     def period(self) -> tuple[dt.date, dt.date] | None:
         """First and last charge day in the data (both inclusive), or None when empty."""
@@ -258,7 +264,7 @@ class CostQueries:
         period = self.period()
         return {
             "rows": int(per_currency["rows"].sum()) if len(per_currency) else 0,
-            "providers": sorted(v for v in self.values("ProviderName", Filters(currency=self._any_currency()))),
+            "providers": sorted(v for v in self.values("ProviderName") if v != missing_label("ProviderName")),
             "sub_accounts": int(t.SubAccountId.nunique().to_pandas()),
             "currencies": self.currencies(),
             "period": period,
@@ -267,11 +273,6 @@ class CostQueries:
                 for _, row in per_currency.iterrows()
             },
         }
-
-    def _any_currency(self) -> str | None:
-        currencies = self.currencies()
-        return currencies[0] if len(currencies) > 1 else None
-
 
 def _check_metric(metric: str) -> None:
     if metric not in METRICS:

@@ -104,7 +104,7 @@ def sidebar() -> View:
     if period is None:
         st.sidebar.info("No billing data loaded yet. Open **Data** to load FOCUS files.")
         return View(Filters(), "EffectiveCost", None, None)
-    scope = Filters(currency=currencies[0]) if currencies else Filters()
+    scope = Filters()
     options = {key: ask("values", dim, scope) for key, (dim, _) in CHOICES.items()}
     labels = tag_labels()
     tag_keys = ask("tag_keys")
