@@ -78,7 +78,7 @@ def horizontal_bars(frame: pd.DataFrame, category: str, value: str, currency: st
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
             x=alt.X(f"{value}:Q", title=None, axis=alt.Axis(format=fmt)),
             tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=fmt.replace("$", ""))],
         )
