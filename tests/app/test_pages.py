@@ -56,7 +56,13 @@ def test_overview_kpis_match_pandas(app, sample_frame):
     assert _metric(at, "Same days last month") == money(prev)
     assert _metric(at, "Last 30 days") == money(last30)
     movers = at.dataframe[0].value
-    assert movers["change"].iloc[0] == max(movers["change"])
+    cur = sample_frame[(_days(sample_frame) > AS_OF - dt.timedelta(days=30)) & (_days(sample_frame) <= AS_OF)]
+    old = sample_frame[(_days(sample_frame) > AS_OF - dt.timedelta(days=60))
+                       & (_days(sample_frame) <= AS_OF - dt.timedelta(days=30))]
+    change = (cur.groupby("ServiceName")["EffectiveCost"].sum()
+              .sub(old.groupby("ServiceName")["EffectiveCost"].sum(), fill_value=0).sort_values(ascending=False))
+    assert movers["ServiceName"].iloc[0] == change.index[0]
+    assert movers["change"].iloc[0] == pytest.approx(change.iloc[0], abs=0.01)
 
 
 def test_provider_filter_changes_kpis_and_url(app, sample_frame):
