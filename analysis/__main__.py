@@ -73,6 +73,50 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _allocate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from analysis.allocation.rules import RulesError, load_rules
+    from analysis.allocation.split import load_metric_tables
+    from analysis.query import Filters
+
+    try:
+        rules = load_rules(args.rules)
+        metrics = load_metric_tables(rules, args.rules.parent)
+    except (OSError, RulesError) as error:
+        print(f"Invalid rules: {error}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as folder:
+        cache = FocusCache(args.cache)
+        if args.data:
+            try:
+                loaded = load_focus_paths(args.data)
+            except FocusLoadError as error:
+                print(f"Rejected: {error}", file=sys.stderr)
+                return 2
+            cache = FocusCache(folder)
+            cache.add_source([item.frame for item in loaded], "allocate --data")
+        q = cache.queries()
+        currencies = q.currencies()
+        filters = Filters(currency=args.currency or (currencies[0] if currencies else None))
+        by_owner: dict[str, dict[str, float]] = {}
+        try:
+            for dimension in rules.dimensions:
+                long = q.allocation(filters, rules, dimension.name, "EffectiveCost", metrics)
+                totals = long.groupby("owner")["cost"].sum().sort_values(ascending=False)
+                by_owner[dimension.name] = {o: round(float(v), 2) for o, v in totals.items()}
+                if dimension is rules.dimensions[0]:  # the primary dimension gives the two totals below
+                    allocated = float(totals.sum())
+                    unallocated = float(totals.get(dimension.unallocated, 0.0))
+        except RulesError as error:
+            print(f"Invalid rules: {error}", file=sys.stderr)
+            return 2
+        source = q.total(filters, "EffectiveCost")
+    print(json.dumps({"source_total": round(source, 2), "allocated_total": round(allocated, 2),
+                      "unallocated": round(unallocated, 2), "by_owner": by_owner}))
+    return 0 if abs(allocated - source) < 0.01 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache folder (default: data/cache)")
@@ -86,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     sample = commands.add_parser("sample", help="(re)build the cache from the embedded sample generator")
     sample.add_argument("--rows", type=int, default=None, help="approximate rows (default: the sample size)")
     sample.set_defaults(run=_sample)
+    alloc = commands.add_parser("allocate", help="validate allocation rules and apply them (for CI on a rules repo)")
+    alloc.add_argument("--check", action="store_true", required=True, help="validate and report; change nothing")
+    alloc.add_argument("--rules", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "workspace" / "allocation.yaml")
+    alloc.add_argument("--data", type=Path, nargs="*", help="FOCUS files or folders (default: the cache)")
+    alloc.add_argument("--currency", help="billing currency when the data holds several")
+    alloc.set_defaults(run=_allocate)
     snow = commands.add_parser("publish-snowflake", help="copy the cache into Snowflake (focus_lines, focus_daily)")
     snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                       help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")

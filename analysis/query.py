@@ -253,6 +253,15 @@ class CostQueries:
         ]
         return frame.drop(columns=lacks)[["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"]]
 
+    def allocation(self, filters: Filters, rules, dimension: str, metric: str = "EffectiveCost",
+                   metrics: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+        """Cost per month and owner of an allocation dimension (see `analysis.allocation.split`)."""
+        from analysis.allocation.compile import referenced
+        from analysis.allocation.split import allocate
+
+        _check_metric(metric)
+        return allocate(self._filtered(filters, referenced(rules)), rules, dimension, metric, metrics)
+
     def summary(self) -> dict:
         """What is loaded: rows, providers, accounts, currencies, period, totals per currency."""
         t = self.daily

@@ -173,3 +173,25 @@ def test_a_required_key_nobody_carries_flags_every_resource(q, data):
     assert len(frame) == data["ResourceId"].nunique()
     assert frame.set_index("ResourceId").loc["res-0", "missing"] == "owner"
     assert frame.set_index("ResourceId").loc["res-3", "missing"] == "team, owner"
+
+
+def test_allocation_rules_run_in_the_engine(q, data):
+    from analysis.allocation.rules import parse_rules
+
+    rules = parse_rules("""
+dimensions:
+  - name: Team
+    rules:
+      - {name: Team tag, when: {tag: team, present: true}, owner_from_tag: team}
+      - {name: Sandbox, when: {column: SubAccountName, regex: "^sand"}, owner: lab}
+shared:
+  - {name: Network, dimension: Team, when: {column: ServiceName, prefix: Virtual Net}, split: even}
+""")
+    long = q.allocation(Filters(), rules, "Team")
+    totals = long.groupby("owner")["cost"].sum()
+    network = data[data["ServiceName"] == "Virtual Network"]["EffectiveCost"].sum()
+    sandbox = data[data["SubAccountName"] == "sandbox"]["EffectiveCost"].sum()
+    assert totals.sum() == pytest.approx(data["EffectiveCost"].sum(), abs=0.01)
+    # Shared network is split evenly among the four owners with direct cost: payments, data, lab, it.
+    assert totals["lab"] == pytest.approx(sandbox + network / 4, abs=0.01)
+    assert "Unallocated" not in totals

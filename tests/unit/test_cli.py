@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 from decimal import Decimal
+
+import pytest
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -73,3 +75,24 @@ def test_a_folder_of_spec_examples_loads_with_totals_to_the_cent(tmp_path):
     for metric in ("BilledCost", "EffectiveCost"):
         expected = sum((_decimal_sum(spec, metric) for spec in specs), Decimal(0))
         assert Decimal(str(result["totals"][currency][metric])).quantize(Decimal("0.01")) == expected.quantize(Decimal("0.01"))
+
+
+def test_allocate_check_applies_the_shipped_rules_to_the_cache(sample_cache, sample_frame):
+    done = _cli("allocate", "--check", cache=sample_cache.root)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    expected = round(float(sample_frame["EffectiveCost"].sum()), 2)
+    assert result["source_total"] == pytest.approx(expected, abs=0.01)
+    assert result["allocated_total"] == pytest.approx(expected, abs=0.01)
+    for owners in result["by_owner"].values():
+        assert sum(owners.values()) == pytest.approx(expected, abs=0.05)
+    assert set(result["by_owner"]) == {"Team", "CostCenter", "Environment"}
+    assert result["unallocated"] == result["by_owner"]["Team"]["Unallocated"]
+
+
+def test_allocate_check_rejects_invalid_rules_naming_the_rule(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("dimensions: [{name: T, rules: [{name: Broken, when: {column: X, regex: '('}, owner: a}]}]\n")
+    done = _cli("allocate", "--check", "--rules", str(rules), "--data", str(SAMPLE_1000), cache=tmp_path)
+    assert done.returncode == 2
+    assert "rules.yaml" in done.stderr and "'Broken'" in done.stderr and "invalid regex" in done.stderr
