@@ -262,6 +262,33 @@ class CostQueries:
         _check_metric(metric)
         return allocate(self._filtered(filters, referenced(rules)), rules, dimension, metric, metrics)
 
+    def rule_coverage(self, filters: Filters, rules, dimension: str, metric: str = "EffectiveCost") -> pd.DataFrame:
+        """Cost each rule of a dimension placed (first match wins), unmatched cost last; with shares."""
+        from analysis.allocation.compile import matched_rule, referenced
+
+        _check_metric(metric)
+        dim = rules.dimension(dimension)
+        t = self._filtered(filters, referenced(rules))
+        frame = t.group_by(matched_rule(t, dim).name("rule")).aggregate(cost=t[metric].sum()).to_pandas()
+        frame["rule"] = frame["rule"].astype("string").fillna(f"(no rule → {dim.unallocated})")
+        order = [r.name for r in dim.rules] + [f"(no rule → {dim.unallocated})"]
+        frame = frame.set_index("rule").reindex(order).fillna(0.0).rename_axis("rule").reset_index()
+        total = float(frame["cost"].sum())
+        frame["share"] = frame["cost"] / total if total else 0.0
+        return frame
+
+    def owner_breakdown(self, filters: Filters, rules, dimension: str, owner: str, by: str,
+                        metric: str = "EffectiveCost") -> pd.DataFrame:
+        """Direct cost of one owner of an allocation dimension per `by` value, largest first."""
+        from analysis.allocation.compile import owner as owner_of
+        from analysis.allocation.compile import referenced, shared_pick
+
+        _check_metric(metric)
+        t = self._filtered(filters, referenced(rules) | {by})
+        t = t.filter(owner_of(t, rules.dimension(dimension)) == owner, shared_pick(t, rules, dimension).isnull())
+        expr = t.group_by(t[column_of(by)].name(by)).aggregate(cost=t[metric].sum()).order_by(ibis.desc("cost"))
+        return _labelled(expr.to_pandas(), (by,)).reset_index(drop=True)
+
     def summary(self) -> dict:
         """What is loaded: rows, providers, accounts, currencies, period, totals per currency."""
         t = self.daily

@@ -21,6 +21,10 @@ navigation = st.navigation(
             st.Page(PAGES / "explore.py", title="Explore", icon=":material/query_stats:"),
             st.Page(PAGES / "tags.py", title="Tags", icon=":material/sell:"),
         ],
+        "Allocation": [
+            st.Page(PAGES / "allocation.py", title="Allocation rules", icon=":material/account_tree:"),
+            st.Page(PAGES / "showback.py", title="Showback", icon=":material/groups:"),
+        ],
         "Data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
     }
 )

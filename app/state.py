@@ -14,7 +14,12 @@ import streamlit as st
 from analysis.cache import DEFAULT_CACHE, FocusCache
 from analysis.query import CostQueries
 
-WORKSPACE = Path(os.environ.get("FINOPS_WORKSPACE", Path(__file__).resolve().parents[1] / "data" / "workspace"))
+REPO_WORKSPACE = Path(__file__).resolve().parents[1] / "data" / "workspace"  # shipped defaults
+
+
+def workspace() -> Path:
+    """The user's workspace folder (`FINOPS_WORKSPACE`, default data/workspace): policies, rules."""
+    return Path(os.environ.get("FINOPS_WORKSPACE", REPO_WORKSPACE))
 
 
 def cache() -> FocusCache:
@@ -92,8 +97,25 @@ def overview(function: str, *args: object, **kwargs: object) -> object:
     return _computed(*_key(), function, args, tuple(sorted(kwargs.items())))
 
 
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _allocated(root: str, version: int, method: str, rules_text: str, args: tuple) -> object:
+    from analysis.allocation.rules import parse_rules
+    from analysis.allocation.split import load_metric_tables
+
+    rules = parse_rules(rules_text)
+    filters, *rest = args
+    extra = {"metrics": load_metric_tables(rules, workspace())} if method == "allocation" else {}
+    return getattr(_queries(root, version), method)(filters, rules, *rest, **extra)
+
+
+def allocated(method: str, rules_text: str, filters: object, *args: object) -> object:
+    """Call an allocation query (`allocation`, `rule_coverage`, `owner_breakdown`) for a rule text, cached."""
+    return _allocated(*_key(), method, rules_text, (filters, *args))
+
+
 def forget() -> None:
     """Drop cached results after the cache changed."""
     _run.clear()
     _computed.clear()
+    _allocated.clear()
     _queries.clear()

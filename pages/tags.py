@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
-from app.state import WORKSPACE, ask, cache, tag_coverage
+from app.state import workspace, ask, cache, tag_coverage
 from app.ui import empty_state, horizontal_bars, money, money_column
 
 view = st.session_state["view"]
@@ -50,7 +50,7 @@ for column, dimension, title in ((left, "ServiceName", "Untagged cost by service
 
 st.subheader("Required-tags policy")
 try:
-    policy = load_policy(WORKSPACE)
+    policy = load_policy(workspace())
 except TagPolicyError as error:
     st.error(f"The saved policy could not be read, so the default is shown: {error}")
     policy = TagPolicy()
@@ -61,7 +61,7 @@ with st.form("policy"):
     if st.form_submit_button("Save policy", icon=":material/save:"):
         try:
             policy = TagPolicy(required=chosen)
-            path = save_policy(WORKSPACE, policy)
+            path = save_policy(workspace, policy)
             st.success(f"Saved to {path.name}: {', '.join(policy.required) or 'no required keys'}.")
         except ValueError as error:
             st.error(f"Not saved: {error}")

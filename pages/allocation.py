@@ -1,0 +1,158 @@
+"""Allocation: edit the rules (table or YAML), preview their effect on history, save safely."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from analysis.allocation.rules import RulesError, dump_rules, parse_rules
+from analysis.allocation.split import by_owner
+from analysis.allocation.store import RulesConflict, RuleStore
+from app.state import REPO_WORKSPACE, workspace, allocated
+from app.ui import empty_state, horizontal_bars, money, money_column
+
+view = st.session_state["view"]
+st.title("Allocation")
+st.caption("Rules live in `allocation.yaml` in the workspace: ordered per dimension, first match wins; "
+           "cost no rule matches goes to the dimension's Unallocated owner. Nothing changes until you save.")
+store = RuleStore(workspace())
+if "alloc_text" not in st.session_state:
+    text, token = store.read()
+    st.session_state["alloc_text"] = text or (REPO_WORKSPACE / "allocation.yaml").read_text()
+    st.session_state["alloc_token"] = token
+if "alloc_pending" in st.session_state:  # text set by a button: applied before the editor is drawn
+    st.session_state["alloc_text"] = st.session_state.pop("alloc_pending")
+
+
+def _parse() -> tuple[object | None, str | None]:
+    try:
+        return parse_rules(st.session_state["alloc_text"], store.path.name), None
+    except RulesError as error:
+        return None, str(error)
+
+
+rules, problem = _parse()
+table_tab, yaml_tab, versions_tab = st.tabs(["Rules table", "YAML", "Versions"])
+
+with yaml_tab:
+    st.text_area("allocation.yaml", key="alloc_text", height=420, label_visibility="collapsed")
+    st.caption("Edits here are checked and previewed below as you go; save when the preview looks right.")
+
+with table_tab:
+    if rules is None:
+        st.warning("Fix the YAML first: the table edits a valid rule set.")
+    else:
+        names = [d.name for d in rules.dimensions]
+        dimension = st.selectbox("Dimension", names, key="alloc_table_dim")
+        current = rules.dimension(dimension)
+        frame = pd.DataFrame([{"name": r.name, "when": json.dumps(r.when.model_dump(exclude_none=True)),
+                               "owner": r.owner, "owner_from_tag": r.owner_from_tag} for r in current.rules],
+                             columns=["name", "when", "owner", "owner_from_tag"])
+        edited = st.data_editor(
+            frame, num_rows="dynamic", width="stretch", key=f"alloc_editor_{dimension}",
+            column_config={
+                "name": st.column_config.TextColumn("Rule name", required=True),
+                "when": st.column_config.TextColumn("Condition", help='e.g. {"tag": "team", "present": true} or '
+                                                    '{"column": "ServiceName", "prefix": "Amazon"}', width="large"),
+                "owner": st.column_config.TextColumn("Owner"),
+                "owner_from_tag": st.column_config.TextColumn("Owner from tag"),
+            },
+        )
+        st.caption("Rows are in priority order (first match wins). Conditions are JSON or YAML mappings: "
+                   "`column` or `tag` with one of `equals`, `one_of`, `regex`, `prefix`, `present`; "
+                   "combine with `all` / `any`.")
+        if st.button("Apply table to the rules", icon=":material/table_edit:"):
+            raw = yaml.safe_load(st.session_state["alloc_text"])
+            try:
+                rows = []
+                for i, row in enumerate(edited.to_dict("records"), start=1):
+                    when = yaml.safe_load(row["when"] or "")
+                    rows.append({k: v for k, v in {"name": row["name"], "when": when, "owner": row["owner"] or None,
+                                 "owner_from_tag": row["owner_from_tag"] or None}.items() if v is not None})
+            except yaml.YAMLError as error:
+                st.error(f"Rule #{i}, field 'Condition': not valid JSON/YAML ({error})")
+            else:
+                next(d for d in raw["dimensions"] if d["name"] == dimension)["rules"] = rows
+                candidate = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+                try:
+                    dump_rules(parse_rules(candidate, store.path.name))
+                    st.session_state["alloc_pending"] = candidate
+                    st.rerun()
+                except RulesError as error:
+                    st.error(f"Not applied: {error}")
+
+with versions_tab:
+    versions = store.versions()
+    if not versions:
+        st.caption("No earlier versions yet: each save keeps the previous file here.")
+    for version in versions[:20]:
+        left, right = st.columns([4, 1])
+        left.write(f"Saved before {version.saved:%Y-%m-%d %H:%M:%S} UTC · `{version.name}`")
+        if right.button("Restore", key=f"restore_{version.name}"):
+            try:
+                store.restore(version.name, st.session_state["alloc_token"])
+            except RulesConflict as error:
+                st.error(str(error))
+            else:
+                st.session_state["alloc_pending"], st.session_state["alloc_token"] = store.read()
+                st.rerun()
+
+st.divider()
+if problem:
+    st.error(problem, icon=":material/error:")
+    st.stop()
+
+save_col, reload_col, status_col = st.columns([1, 1, 3])
+if save_col.button("Save rules", type="primary", icon=":material/save:"):
+    try:
+        store.save(st.session_state["alloc_text"], st.session_state["alloc_token"])
+        st.session_state["alloc_token"] = store.read()[1]
+        status_col.success(f"Saved {store.path.name}; the previous version is under Versions.")
+    except RulesConflict as error:
+        status_col.error(str(error))
+    except RulesError as error:
+        status_col.error(str(error))
+if reload_col.button("Reload from disk", icon=":material/refresh:"):
+    st.session_state["alloc_mine"] = st.session_state["alloc_text"]
+    text, token = store.read()
+    st.session_state["alloc_pending"], st.session_state["alloc_token"] = text or st.session_state["alloc_text"], token
+    st.rerun()
+if st.session_state.get("alloc_mine"):
+    with st.expander("Your unsaved text before the reload (copy what you need to merge)"):
+        st.code(st.session_state["alloc_mine"], language="yaml")
+if store.read()[1] != st.session_state["alloc_token"]:
+    st.warning("Someone saved a newer version of the rules since you opened them. Saving will be refused; "
+               "reload, then apply your change again.")
+
+st.subheader("Preview on history")
+if view.period is None:
+    empty_state("No billing data is loaded, so there is nothing to preview.")
+    st.stop()
+dimension = st.selectbox("Preview dimension", [d.name for d in rules.dimensions], key="alloc_preview_dim")
+text = st.session_state["alloc_text"]
+try:
+    long = allocated("allocation", text, view.filters, dimension, view.metric)
+    coverage = allocated("rule_coverage", text, view.filters, dimension, view.metric)
+except RulesError as error:
+    st.error(str(error))
+    st.stop()
+cur = view.currency
+owners = by_owner(long).groupby("owner")[["direct", "shared", "total"]].sum().sort_values("total", ascending=False)
+total = float(owners["total"].sum())
+unallocated = float(owners["total"].get(rules.dimension(dimension).unallocated, 0.0))
+c1, c2, c3 = st.columns(3)
+c1.metric("Cost in range", money(total, cur), border=True)
+c2.metric("Unallocated", money(unallocated, cur), f"{unallocated / total:.1%} of cost" if total else None,
+          delta_color="off", border=True)
+c3.metric("Owners", f"{len(owners):,}", border=True)
+left, right = st.columns(2)
+with left:
+    st.markdown("**Cost per owner** (direct plus shared)")
+    st.altair_chart(horizontal_bars(owners.reset_index().head(20), "owner", "total", cur), width="stretch")
+with right:
+    st.markdown("**Rule coverage** (cost each rule placed, in priority order)")
+    st.dataframe(coverage, hide_index=True, width="stretch",
+                 column_config={"rule": "Rule", "cost": money_column("Cost", cur),
+                                "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0,
+                                                                         max_value=1)})

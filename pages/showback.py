@@ -1,0 +1,79 @@
+"""Showback / chargeback: cost per owner by month, direct and shared, with a drill-down."""
+
+import altair as alt
+import streamlit as st
+
+from analysis.allocation.rules import RulesError
+from analysis.allocation.split import by_owner
+from analysis.allocation.store import RuleStore
+from app.state import REPO_WORKSPACE, workspace, allocated
+from app.ui import empty_state, horizontal_bars, money, money_column, stacked_bars, top_n
+
+view = st.session_state["view"]
+st.title("Showback")
+if view.period is None:
+    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
+    st.stop()
+text, _ = RuleStore(workspace()).read()
+text = text or (REPO_WORKSPACE / "allocation.yaml").read_text()
+try:
+    from analysis.allocation.rules import parse_rules
+
+    rules = parse_rules(text)
+except RulesError as error:
+    st.error(f"The saved allocation rules are invalid, so nothing can be shown: {error}. Fix them on **Allocation**.")
+    st.stop()
+
+dimension = st.selectbox("Allocation dimension", [d.name for d in rules.dimensions], key="sb_dim")
+try:
+    long = allocated("allocation", text, view.filters, dimension, view.metric)
+except RulesError as error:
+    st.error(str(error))
+    st.stop()
+if long.empty:
+    empty_state("No cost in the selected range.")
+    st.stop()
+cur = view.currency
+wide = by_owner(long)
+st.caption("Each owner's cost is its direct cost (placed by the rules) plus its part of shared costs "
+           "(split per month by the shared-cost rules). Totals equal the bill to the cent.")
+chart = wide.rename(columns={"month": "period", "total": "cost", "owner": "Owner"})[["period", "Owner", "cost"]]
+st.altair_chart(stacked_bars(top_n(chart, "Owner", 12), "Owner", cur, "month", height=340), width="stretch")
+
+months = sorted(wide["month"].unique())
+table = wide.pivot_table(index="owner", columns="month", values="total", aggfunc="sum", fill_value=0.0)
+table.columns = [m.strftime("%Y-%m") for m in table.columns]
+latest = table.columns[-1]
+table.insert(0, "Total", table.sum(axis=1))
+if len(months) > 1:
+    previous = table.columns[-2]
+    table[f"Change {latest} vs {previous}"] = table[latest] - table[previous]
+table = table.sort_values("Total", ascending=False).reset_index().rename(columns={"owner": "Owner"})
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={c: money_column(c, cur) for c in table.columns if c != "Owner"})
+st.download_button("Download owner × month (CSV)",
+                   wide.to_csv(index=False).encode(), file_name=f"showback_{dimension}.csv", mime="text/csv",
+                   icon=":material/download:")
+
+st.subheader("Owner drill-down")
+owners = list(table["Owner"])
+owner = st.selectbox("Owner", owners, key="sb_owner")
+mine = wide[wide["owner"] == owner]
+c1, c2, c3 = st.columns(3)
+c1.metric("Direct", money(float(mine["direct"].sum()), cur), border=True)
+c2.metric("Shared", money(float(mine["shared"].sum()), cur), border=True)
+last_two = mine.sort_values("month").tail(2)["total"].tolist()
+c3.metric(f"Latest month ({latest})", money(last_two[-1] if last_two else 0.0, cur),
+          money(last_two[-1] - last_two[0], cur) if len(last_two) == 2 else None, delta_color="inverse", border=True)
+sources = long[(long["owner"] == owner) & (long["kind"] == "shared")].groupby("source")["cost"].sum()
+if not sources.empty:
+    st.markdown("Shared part comes from: " + ", ".join(f"**{s}** {money(v, cur)}" for s, v in sources.items()))
+left, right = st.columns(2)
+for column, by, title in ((left, "ServiceName", "Direct cost by service"), (right, "SubAccountName", "Direct cost by sub-account")):
+    with column:
+        st.markdown(f"**{title}**")
+        frame = allocated("owner_breakdown", text, view.filters, dimension, owner, by, view.metric).head(12)
+        if frame.empty:
+            st.caption("No direct cost.")
+        else:
+            st.altair_chart(horizontal_bars(frame, by, "cost", cur), width="stretch")
