@@ -189,9 +189,9 @@ def group_events(found: pd.DataFrame, by: Sequence[str] | str = (), *, date: str
     d = pd.to_datetime(f[date])
     same = pd.Series(True, index=f.index)
     for c in cols:
-        same &= f[c].eq(f[c].shift())
+        same &= f[c].eq(f[c].shift()).fillna(False).astype(bool)
     new_event = ~(same & ((d - d.shift()) <= pd.Timedelta(days=gap)))
-    f["_event"] = new_event.cumsum()
+    f["_event"] = new_event.to_numpy(dtype=bool).cumsum()
     f["_prio"] = f["kind"].map(KIND_PRIORITY).fillna(0)
     g = f.groupby("_event", sort=False)
     ev = g.agg(start=(date, "min"), end=(date, "max"), days=(date, "size"), impact=("impact", "sum"),
@@ -257,3 +257,26 @@ def explain_anomaly(detail: pd.DataFrame, day, dims: Sequence[str] | str, *, dat
     out["share"] = out["delta"] / total if total != 0 else np.nan
     order = np.argsort(-out["delta"].abs().to_numpy(), kind="stable")
     return out.iloc[order].reset_index(drop=True)
+
+
+def expected_band(daily: pd.DataFrame, by: Sequence[str] | str = (), *, date: str = "date", value: str = "cost",
+                  sensitivity: float = 0.5, floor: float = 1.0, rel_floor: float = 0.05) -> pd.DataFrame:
+    """Every day of every group with actual, expected, lower, upper and `flagged`: the band to chart.
+
+    Uses the same computation as `detect_anomalies` (same arguments give the same flags).
+    """
+    cols = _as_by(by)
+    frame = _validate(daily, cols, date, value, "daily")
+    columns = [date, *cols, "actual", "expected", "lower", "upper", "flagged"]
+    if len(frame) == 0 or frame[date].nunique() < 2:
+        return pd.DataFrame(columns=columns)
+    days, keys, y = _matrix(frame, cols, date, value)
+    r = run(y, days, _k(sensitivity), floor=floor, rel_floor=rel_floor)
+    t, s = (a.ravel() for a in np.indices(y.shape))
+    out = pd.DataFrame({date: days[t]})
+    for c in cols:
+        out[c] = keys[c].take(s).reset_index(drop=True)
+    for c in ("actual", "expected", "lower", "upper"):
+        out[c] = r[c][t, s].astype("float64")
+    out["flagged"] = r["flag"][t, s]
+    return out[columns]

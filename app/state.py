@@ -6,6 +6,7 @@ The engine is DuckDB over the local cache, or Snowflake when `.streamlit/secrets
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -87,14 +88,28 @@ def ask(method: str, *args: object, **kwargs: object) -> object:
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
 def _computed(root: str, version: int, function: str, args: tuple, kwargs: tuple) -> object:
-    import analysis.overview as overview
+    module, name = function.rsplit(".", 1)
+    return getattr(importlib.import_module(f"analysis.{module}"), name)(_queries(root, version), *args, **dict(kwargs))
 
-    return getattr(overview, function)(_queries(root, version), *args, **dict(kwargs))
+
+def compute(function: str, *args: object, **kwargs: object) -> object:
+    """Call `analysis.<module>.<function>(queries, ...)`, e.g. `compute("overview.kpis", filters)`, cached."""
+    return _computed(*_key(), function, args, tuple(sorted(kwargs.items())))
 
 
 def overview(function: str, *args: object, **kwargs: object) -> object:
     """Call an `analysis.overview` function on the query layer, cached."""
-    return _computed(*_key(), function, args, tuple(sorted(kwargs.items())))
+    return compute(f"overview.{function}", *args, **kwargs)
+
+
+def anomaly_scan(*args: object) -> tuple:
+    """Events and bands of an anomaly monitor (`analysis.anomaly_monitor.scan`), cached."""
+    return compute("anomaly_monitor.scan", *args)
+
+
+def anomaly_explain(*args: object):
+    """Root cause of one anomalous day (`analysis.anomaly_monitor.root_cause`), cached."""
+    return compute("anomaly_monitor.root_cause", *args)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)

@@ -277,3 +277,14 @@ def test_sample_anomaly_root_cause():
     spike = next(a for a in sample_anomalies(dt.date(2026, 11, 16)) if a["service"] == "BigQuery")
     why = explain_anomaly(bill, spike["start"], ["ServiceName", "SubAccountName"], value="EffectiveCost")
     assert (why.iloc[0]["ServiceName"], why.iloc[0]["SubAccountName"]) == ("BigQuery", "bigdata-warehouse")
+
+
+def test_group_events_accepts_arrow_string_groups():
+    found = pd.DataFrame({
+        "date": pd.to_datetime(["2026-01-05", "2026-01-06", "2026-01-05"]),
+        "svc": pd.array(["a", "a", "b"], dtype="string[pyarrow]"),
+        "actual": 1.0, "expected": 0.0, "lower": 0.0, "upper": 0.5, "impact": [1.0, 2.0, 3.0],
+        "score": 9.0, "kind": "spike",
+    })
+    events = group_events(found, ("svc",)).set_index("svc")
+    assert events.loc["a", "days"] == 2 and events.loc["a", "impact"] == 3.0 and events.loc["b", "days"] == 1

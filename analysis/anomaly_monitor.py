@@ -1,0 +1,66 @@
+"""Anomaly monitors over the query layer: scan a level (total, provider, service, tag...) for events,
+and explain one day by service, sub-account and region."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analysis.anomalies import detect_anomalies, expected_band, explain_anomaly, group_events
+from analysis.query import CostQueries, Filters
+
+ROOT_CAUSE_DIMS = ("ServiceName", "SubAccountName", "RegionId")
+
+
+def _history(filters: Filters, usage_only: bool) -> Filters:
+    """Baselines need the history before the shown range: keep the end, drop the start."""
+    base = filters.between(None, filters.end)
+    return base.with_values("ChargeCategory", ["Usage"]) if usage_only else base
+
+
+def _daily(q: CostQueries, filters: Filters, metric: str, by: tuple[str, ...]) -> pd.DataFrame:
+    frame = q.series(filters, metric, "day", by)
+    return frame.rename(columns={"period": "date"})
+
+
+def scan(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", by: tuple[str, ...] = (),
+         sensitivity: float = 0.5, min_impact: float = 0.0, min_impact_pct: float = 0.0,
+         usage_only: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events (by…, start, end, days, impact, score, kind, peak_day), largest impact first, and the
+    daily band of every group (for charts)."""
+    daily = _daily(q, _history(filters, usage_only), metric, by)
+    found = detect_anomalies(daily, by, sensitivity=sensitivity, min_impact=min_impact,
+                             min_impact_pct=min_impact_pct)
+    band = expected_band(daily, by, sensitivity=sensitivity)
+    if found.empty:
+        return pd.DataFrame(columns=[*by, "start", "end", "days", "impact", "score", "kind", "peak_day"]), band
+    events = group_events(found, by)
+    peaks = found.loc[found.groupby([*by] or (lambda _: 0))["impact"].transform(lambda s: s.abs().max())
+                      == found["impact"].abs()]
+    events["peak_day"] = [
+        _peak(peaks, by, row) for _, row in events.iterrows()
+    ]
+    order = events["impact"].abs().sort_values(ascending=False).index
+    return events.loc[order].reset_index(drop=True), band
+
+
+def _peak(found: pd.DataFrame, by: tuple[str, ...], event: pd.Series) -> pd.Timestamp:
+    rows = found[(found["date"] >= event["start"]) & (found["date"] <= event["end"])]
+    for column in by:
+        rows = rows[rows[column] == event[column]]
+    return rows.loc[rows["impact"].abs().idxmax(), "date"] if len(rows) else event["start"]
+
+
+def root_cause(q: CostQueries, filters: Filters, metric: str, by: tuple[str, ...], group: str | None,
+               day: dt.date, usage_only: bool = True, baseline_days: int = 28) -> pd.DataFrame:
+    """Contributors (service, sub-account, region) to one group's deviation on `day`, largest first."""
+    scope = _history(filters, usage_only)
+    if by and group is not None:
+        scope = scope.with_values(by[0], [group])
+    day = pd.Timestamp(day).date()
+    scope = scope.between(day - dt.timedelta(days=baseline_days + 7), day + dt.timedelta(days=1))
+    detail = _daily(q, scope, metric, ROOT_CAUSE_DIMS)
+    if detail.empty:
+        return pd.DataFrame(columns=[*ROOT_CAUSE_DIMS, "actual", "expected", "delta", "share"])
+    return explain_anomaly(detail, pd.Timestamp(day), list(ROOT_CAUSE_DIMS), baseline_days=baseline_days)

@@ -1,0 +1,113 @@
+"""Anomalies: events sorted by impact, the expected band, root causes, and triage."""
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from analysis.dimensions import label
+from analysis.triage import STATUSES, TriageError, event_id, load_triage, save_triage
+from app.state import anomaly_explain, anomaly_scan, ask, tag_labels, workspace
+from app.ui import empty_state, horizontal_bars, money, money_column
+
+view = st.session_state["view"]
+st.title("Anomalies")
+if view.period is None:
+    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
+    st.stop()
+st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
+           "level and weekday rhythm, month-start charges compared with earlier month starts, and a band from "
+           "the series' own noise. Consecutive flagged days form one event.")
+labels = tag_labels()
+levels = ["(total)", "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys")]
+with st.form("anomaly_controls"):
+    c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
+    level = c1.selectbox("Monitor", levels, index=3, key="an_level",
+                         format_func=lambda d: "Total spend" if d == "(total)" else
+                         (f"Tag: {labels.get(d, d[4:])}" if d.startswith("tag:") else label(d)))
+    sensitivity = c2.slider("Sensitivity", 0.0, 1.0, 0.5, 0.05, key="an_sens",
+                            help="Higher flags more. At 0.5 a day must be 6 robust deviations from expected.")
+    min_impact = c3.number_input(f"Min impact ({view.currency or 'USD'})", 0.0, value=100.0, step=50.0, key="an_min")
+    min_pct = c4.number_input("Min impact %", 0.0, value=10.0, step=5.0, key="an_pct")
+    usage_only = st.checkbox("Usage charges only (credits, refunds, tax and purchases are left out)", True,
+                             key="an_usage")
+    st.form_submit_button("Scan", icon=":material/search:")
+
+by = () if level == "(total)" else (level,)
+with st.spinner("Scanning daily spend…"):
+    events, band = anomaly_scan(view.filters, view.metric, by, sensitivity, min_impact, min_pct, usage_only)
+shown = events[events["end"] >= pd.Timestamp(view.filters.start)] if len(events) else events
+if shown.empty:
+    st.success("No anomalies in the selected range at these settings.", icon=":material/check_circle:")
+    st.stop()
+
+try:
+    triage = load_triage(workspace())
+except TriageError as error:
+    st.error(f"Triage notes could not be read: {error}")
+    triage = {}
+group_of = (lambda row: row[level]) if by else (lambda row: "Total")
+shown = shown.assign(
+    group=[group_of(r) for _, r in shown.iterrows()],
+    id=[event_id(level, group_of(r), r["start"].date()) for _, r in shown.iterrows()],
+)
+shown["status"] = [triage[i].status if i in triage else "new" for i in shown["id"]]
+st.markdown(f"**{len(shown)} events**, largest absolute impact first. Select one to see why.")
+selection = st.dataframe(
+    shown[["start", "end", "days", "group", "kind", "impact", "status"]], hide_index=True, width="stretch",
+    on_select="rerun", selection_mode="single-row", key="an_table", height=min(420, 35 * (len(shown) + 1) + 3),
+    column_config={"start": st.column_config.DateColumn("First day"), "end": st.column_config.DateColumn("Last day"),
+                   "days": "Days", "group": label(level) if by else "Scope", "kind": "Kind",
+                   "impact": money_column("Impact", view.currency), "status": "Triage"},
+)
+rows = selection.selection.rows if selection and selection.selection else []
+event = shown.iloc[rows[0] if rows else 0]
+cur = view.currency
+
+st.subheader(f"{event['group']}: {event['kind']} from {event['start']:%d %b %Y}")
+c1, c2, c3 = st.columns(3)
+c1.metric("Impact (actual − expected)", money(float(event["impact"]), cur), border=True)
+c2.metric("Days", int(event["days"]), border=True)
+c3.metric("Peak score", f"{float(event['score']):.1f}", border=True, help="Robust deviations from expected.")
+series = band if not by else band[band[level] == event["group"]]
+window = series[(series["date"] >= event["start"] - pd.Timedelta(days=60))
+                & (series["date"] <= event["end"] + pd.Timedelta(days=14))]
+base = alt.Chart(window).encode(x=alt.X("date:T", title=None))
+chart = (
+    base.mark_area(opacity=0.25, color="#8da0cb").encode(y=alt.Y("lower:Q", title=f"Daily cost ({cur or 'USD'})"),
+                                                          y2="upper:Q")
+    + base.mark_line(strokeDash=[4, 3], color="#555").encode(y="expected:Q")
+    + base.mark_line(color="#1f6feb").encode(y="actual:Q", tooltip=["date:T", alt.Tooltip("actual:Q", format=",.2f"),
+                                                                     alt.Tooltip("expected:Q", format=",.2f")])
+    + base.transform_filter("datum.flagged").mark_point(color="#d62728", size=70, filled=True).encode(y="actual:Q")
+)
+st.altair_chart(chart.properties(height=300), width="stretch")
+st.caption("Blue: actual · dashed: expected · shaded: expected band · red: flagged days.")
+
+st.markdown(f"**Root cause on {event['peak_day']:%d %b %Y}** (the event's largest day): which service, "
+            "sub-account and region moved against their own expected cost.")
+why = anomaly_explain(view.filters, view.metric, by, event["group"] if by else None, event["peak_day"], usage_only)
+if why.empty:
+    st.caption("No breakdown available for this day.")
+else:
+    why = why.head(10).copy()
+    why["contributor"] = why[["ServiceName", "SubAccountName", "RegionId"]].astype(str).agg(" · ".join, axis=1)
+    left, right = st.columns([3, 2])
+    left.altair_chart(horizontal_bars(why, "contributor", "delta", cur), width="stretch")
+    right.dataframe(why[["contributor", "actual", "expected", "delta", "share"]], hide_index=True, width="stretch",
+                    column_config={"contributor": "Service · sub-account · region",
+                                   "actual": money_column("Actual", cur), "expected": money_column("Expected", cur),
+                                   "delta": money_column("Delta", cur),
+                                   "share": st.column_config.NumberColumn("Share", format="percent")})
+
+st.markdown("**Triage**")
+saved = triage.get(event["id"])
+with st.form(f"triage_{event['id']}"):
+    status = st.radio("Status", STATUSES, index=STATUSES.index(saved.status) if saved else 0, horizontal=True)
+    comment = st.text_area("Comment", saved.comment if saved else "", placeholder="What did you find?")
+    if st.form_submit_button("Save triage", icon=":material/save:"):
+        save_triage(workspace(), event["id"], status, comment)
+        st.rerun()
+if saved and saved.updated:
+    st.caption(f"Last updated {saved.updated} UTC")

@@ -1,0 +1,53 @@
+"""The Anomalies page: events match the detector on pandas-built daily series; triage is kept."""
+
+import pandas as pd
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from analysis.anomalies import detect_anomalies, group_events
+from tests.app.test_pages import RANGE_START
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def app(sample_cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    return AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=90)
+
+
+def test_events_match_the_detector_and_triage_is_saved(app, sample_frame, tmp_path):
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    assert not at.exception
+    usage = sample_frame[sample_frame["ChargeCategory"] == "Usage"]
+    daily = (usage.assign(date=usage["ChargePeriodStart"].dt.tz_localize(None).dt.normalize())
+             .groupby(["date", "ServiceName"], as_index=False)["EffectiveCost"].sum()
+             .rename(columns={"EffectiveCost": "cost"}))
+    events = group_events(detect_anomalies(daily, ("ServiceName",), min_impact=100, min_impact_pct=10), ("ServiceName",))
+    events = events[events["end"] >= pd.Timestamp(RANGE_START)]
+    top = events.loc[events["impact"].abs().idxmax()]
+    table = at.dataframe[0].value
+    assert len(table) == len(events)
+    assert table["group"].iloc[0] == top["ServiceName"]
+    assert table["impact"].iloc[0] == pytest.approx(top["impact"], abs=0.01)
+
+    at.radio[0].set_value("investigating")
+    at.text_area[0].input("Checking the CDN logs")
+    next(b for b in at.button if b.label == "Save triage").click().run()
+    saved = yaml.safe_load((tmp_path / "workspace" / "anomaly_triage.yaml").read_text())
+    (entry,) = saved.values()
+    assert entry["status"] == "investigating" and entry["comment"] == "Checking the CDN logs"
+    assert at.dataframe[0].value["status"].iloc[0] == "investigating"
+
+
+def test_a_stricter_threshold_shows_fewer_events(app):
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    before = len(at.dataframe[0].value)
+    at.number_input(key="an_min").set_value(3000.0)
+    next(b for b in at.button if b.label == "Scan").click().run()
+    after = at.dataframe[0].value if at.dataframe else []
+    assert len(after) < before
+    assert all(abs(v) >= 3000 for v in after["impact"]) if len(after) else True
