@@ -53,14 +53,16 @@ def _peak(found: pd.DataFrame, by: tuple[str, ...], event: pd.Series) -> pd.Time
 
 
 def root_cause(q: CostQueries, filters: Filters, metric: str, by: tuple[str, ...], group: str | None,
-               day: dt.date, usage_only: bool = True, baseline_days: int = 28) -> pd.DataFrame:
-    """Contributors (service, sub-account, region) to one group's deviation on `day`, largest first."""
+               day: dt.date, usage_only: bool = True, dims: tuple[str, ...] = ROOT_CAUSE_DIMS,
+               baseline_days: int = 28) -> pd.DataFrame:
+    """Contributors (combinations of `dims`: service, sub-account, region, resource, tag...) to one
+    group's deviation on `day`, largest absolute delta first."""
     scope = _history(filters, usage_only)
     if by and group is not None:
         scope = scope.with_values(by[0], [group])
     day = pd.Timestamp(day).date()
     scope = scope.between(day - dt.timedelta(days=baseline_days + 7), day + dt.timedelta(days=1))
-    detail = _daily(q, scope, metric, ROOT_CAUSE_DIMS)
+    detail = _daily(q, scope, metric, dims)
     if detail.empty:
-        return pd.DataFrame(columns=[*ROOT_CAUSE_DIMS, "actual", "expected", "delta", "share"])
-    return explain_anomaly(detail, pd.Timestamp(day), list(ROOT_CAUSE_DIMS), baseline_days=baseline_days)
+        return pd.DataFrame(columns=[*dims, "actual", "expected", "delta", "share"])
+    return explain_anomaly(detail, pd.Timestamp(day), list(dims), baseline_days=baseline_days)

@@ -85,18 +85,24 @@ chart = (
 st.altair_chart(chart.properties(height=300), width="stretch")
 st.caption("Blue: actual · dashed: expected · shaded: expected band · red: flagged days.")
 
-st.markdown(f"**Root cause on {event['peak_day']:%d %b %Y}** (the event's largest day): which service, "
-            "sub-account and region moved against their own expected cost.")
-why = anomaly_explain(view.filters, view.metric, by, event["group"] if by else None, event["peak_day"], usage_only)
+st.markdown(f"**Root cause on {event['peak_day']:%d %b %Y}** (the event's largest day): which contributors "
+            "moved against their own expected cost.")
+cause_options = ["ServiceName", "SubAccountName", "RegionId", "ResourceName", "ResourceId", *ask("tag_keys")]
+dims = st.multiselect("Break down by", cause_options, default=["ServiceName", "SubAccountName", "RegionId"],
+                      key="an_dims", max_selections=3,
+                      format_func=lambda d: f"Tag: {labels.get(d, d[4:])}" if d.startswith("tag:") else label(d))
+dims = tuple(dims) or ("ServiceName",)
+why = anomaly_explain(view.filters, view.metric, by, event["group"] if by else None, event["peak_day"], usage_only,
+                      dims)
 if why.empty:
     st.caption("No breakdown available for this day.")
 else:
     why = why.head(10).copy()
-    why["contributor"] = why[["ServiceName", "SubAccountName", "RegionId"]].astype(str).agg(" · ".join, axis=1)
+    why["contributor"] = why[list(dims)].astype(str).agg(" · ".join, axis=1)
     left, right = st.columns([3, 2])
     left.altair_chart(horizontal_bars(why, "contributor", "delta", cur), width="stretch")
     right.dataframe(why[["contributor", "actual", "expected", "delta", "share"]], hide_index=True, width="stretch",
-                    column_config={"contributor": "Service · sub-account · region",
+                    column_config={"contributor": " · ".join(label(d) for d in dims),
                                    "actual": money_column("Actual", cur), "expected": money_column("Expected", cur),
                                    "delta": money_column("Delta", cur),
                                    "share": st.column_config.NumberColumn("Share", format="percent")})

@@ -51,3 +51,12 @@ def test_a_stricter_threshold_shows_fewer_events(app):
     after = at.dataframe[0].value if at.dataframe else []
     assert len(after) < before
     assert all(abs(v) >= 3000 for v in after["impact"]) if len(after) else True
+
+
+def test_root_cause_can_break_down_by_resource(app):
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    at.multiselect(key="an_dims").set_value(["ResourceName"]).run()
+    assert not at.exception
+    why = at.dataframe[-1].value
+    assert why.columns[0] == "contributor" and why["share"].sum() == pytest.approx(1.0, abs=0.05)
