@@ -31,6 +31,11 @@ def is_tag(dimension: str) -> bool:
     return dimension.startswith("tag:")
 
 
+def is_allocation(dimension: str) -> bool:
+    """True for an allocation dimension, written `alloc:<name>` (the rule-based owner)."""
+    return dimension.startswith("alloc:")
+
+
 def column_of(dimension: str) -> str:
     """Physical column of a dimension: a FOCUS column, or `x_tag_<key>` for `tag:<key>`."""
     return tag_column(dimension[4:]) if is_tag(dimension) else dimension
@@ -43,6 +48,8 @@ def tag_dimension(column: str) -> str:
 
 def label(dimension: str) -> str:
     """Human label of a dimension (`tag:team` -> `Tag: team`)."""
+    if is_allocation(dimension):
+        return f"{dimension[6:]} (allocation)"
     return f"Tag: {dimension[4:]}" if is_tag(dimension) else DIMENSIONS.get(dimension, dimension)
 
 

@@ -20,6 +20,7 @@ from analysis.dimensions import (
     METRICS,
     ROLLUP_DIMENSIONS,
     column_of,
+    is_allocation,
     missing_label,
     tag_dimension,
 )
@@ -90,6 +91,7 @@ class CostQueries:
     backend: ibis.BaseBackend
     lines_table: str = LINES
     daily_table: str = DAILY
+    rules: object | None = None  # an analysis.allocation.rules.RuleSet, for alloc:<dimension>
     _currencies: list[str] | None = field(default=None, init=False, repr=False)
 
     # ----- tables -------------------------------------------------------------------------
@@ -117,7 +119,25 @@ class CostQueries:
             self._currencies = [c for c in expr.to_pandas()["BillingCurrency"] if c is not None]
         return self._currencies
 
+    def with_rules(self, rules) -> CostQueries:
+        """The same engine with allocation rules, so that `alloc:<dimension>` can be filtered and grouped by."""
+        return CostQueries(self.backend, self.lines_table, self.daily_table, rules=rules)
+
+    def _expr(self, t: ir.Table, dimension: str) -> ir.Value:
+        """The value of a dimension: a column, a tag column, or the rule-based owner of `alloc:<name>`."""
+        if is_allocation(dimension):
+            from analysis.allocation.compile import owner
+
+            if self.rules is None or dimension[6:] not in [d.name for d in self.rules.dimensions]:
+                raise ValueError(f"No allocation dimension {dimension[6:]!r} in the rules in use.")
+            return owner(t, self.rules.dimension(dimension[6:]))
+        return t[column_of(dimension)]
+
     def _table_for(self, dimensions: set[str]) -> ir.Table:
+        if any(is_allocation(d) for d in dimensions) and self.rules is not None:
+            from analysis.allocation.compile import referenced
+
+            dimensions = {d for d in dimensions if not is_allocation(d)} | referenced(self.rules)
         daily_columns = set(self.daily.columns)
         if all(column_of(d) in daily_columns for d in dimensions):
             return self.daily
@@ -139,7 +159,7 @@ class CostQueries:
         if currency is not None:
             predicates.append(t.BillingCurrency == currency)
         for dimension, values in filters.values:
-            column = t[column_of(dimension)]
+            column = self._expr(t, dimension)
             empty = missing_label(dimension)
             wanted = [v for v in values if v != empty]
             condition = column.isin(wanted) if wanted else ibis.literal(False)
@@ -165,7 +185,7 @@ class CostQueries:
             raise ValueError(f"Unknown grain {grain!r}; use one of {', '.join(GRAINS)}.")
         t = self._filtered(filters, set(by))
         period = t[DATE] if grain == "day" else t[DATE].truncate("W" if grain == "week" else "M")
-        keys = [period.cast("date").name("period")] + [t[column_of(d)].name(d) for d in by]
+        keys = [period.cast("date").name("period")] + [self._expr(t, d).name(d) for d in by]
         frame = t.group_by(keys).aggregate(cost=t[metric].sum()).to_pandas()
         frame["period"] = pd.to_datetime(frame["period"])
         return _labelled(frame, by).sort_values(["period", *by], ignore_index=True)
@@ -176,7 +196,7 @@ class CostQueries:
         """Cost per combination of `by` values, largest first."""
         _check_metric(metric)
         t = self._filtered(filters, set(by))
-        expr = t.group_by([t[column_of(d)].name(d) for d in by]).aggregate(cost=t[metric].sum())
+        expr = t.group_by([self._expr(t, d).name(d) for d in by]).aggregate(cost=t[metric].sum())
         expr = expr.order_by(ibis.desc("cost"))
         if limit is not None:
             expr = expr.limit(limit)
@@ -189,7 +209,7 @@ class CostQueries:
         switch never hides a value.
         """
         t = self._filtered(filters or Filters(), {dimension}, one_currency=False)
-        column = t[column_of(dimension)].name(dimension)
+        column = self._expr(t, dimension).name(dimension)
         expr = t.group_by(column).aggregate(cost=t.EffectiveCost.abs().sum()).order_by(ibis.desc("cost")).limit(limit)
         return list(_labelled(expr.to_pandas(), (dimension,))[dimension])
 
@@ -220,7 +240,7 @@ class CostQueries:
         """Cost carrying no tag at all, per `by` value, largest first."""
         t = self._filtered(filters, set(by))
         t = t.filter(~t[TAGGED_COLUMN])
-        expr = t.group_by([t[column_of(d)].name(d) for d in by]).aggregate(cost=t[metric].sum())
+        expr = t.group_by([self._expr(t, d).name(d) for d in by]).aggregate(cost=t[metric].sum())
         return _labelled(expr.order_by(ibis.desc("cost")).to_pandas(), by).reset_index(drop=True)
 
     def missing_tags(
@@ -286,7 +306,7 @@ class CostQueries:
         _check_metric(metric)
         t = self._filtered(filters, referenced(rules) | {by})
         t = t.filter(owner_of(t, rules.dimension(dimension)) == owner, shared_pick(t, rules, dimension).isnull())
-        expr = t.group_by(t[column_of(by)].name(by)).aggregate(cost=t[metric].sum()).order_by(ibis.desc("cost"))
+        expr = t.group_by(self._expr(t, by).name(by)).aggregate(cost=t[metric].sum()).order_by(ibis.desc("cost"))
         return _labelled(expr.to_pandas(), (by,)).reset_index(drop=True)
 
     def summary(self) -> dict:

@@ -77,13 +77,39 @@ def queries() -> CostQueries:
 
 
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
-def _run(root: str, version: int, method: str, args: tuple, kwargs: tuple) -> object:
-    return getattr(_queries(root, version), method)(*args, **dict(kwargs))
+def _run(root: str, version: int, method: str, args: tuple, kwargs: tuple, rules_text: str | None = None) -> object:
+    q = _queries(root, version)
+    if rules_text is not None:
+        from analysis.allocation.rules import parse_rules
+
+        q = q.with_rules(parse_rules(rules_text))
+    return getattr(q, method)(*args, **dict(kwargs))
 
 
-def ask(method: str, *args: object, **kwargs: object) -> object:
-    """Call a `CostQueries` method through Streamlit's data cache (arguments must be hashable)."""
-    return _run(*_key(), method, args, tuple(sorted(kwargs.items())))
+def ask(method: str, *args: object, with_rules: bool = False, **kwargs: object) -> object:
+    """Call a `CostQueries` method through Streamlit's data cache (arguments must be hashable).
+
+    `with_rules=True` applies the saved allocation rules, so `alloc:<dimension>` can be used.
+    """
+    return _run(*_key(), method, args, tuple(sorted(kwargs.items())), saved_rules_text() if with_rules else None)
+
+
+def saved_rules_text() -> str:
+    """The saved allocation rules, or the shipped sample rules when none are saved yet."""
+    from analysis.allocation.store import RuleStore
+
+    text, _ = RuleStore(workspace()).read()
+    return text or (REPO_WORKSPACE / "allocation.yaml").read_text()
+
+
+def allocation_dimensions() -> list[str]:
+    """`alloc:<name>` for each dimension of the saved rules (none when they are invalid)."""
+    from analysis.allocation.rules import RulesError, parse_rules
+
+    try:
+        return [f"alloc:{d.name}" for d in parse_rules(saved_rules_text()).dimensions]
+    except RulesError:
+        return []
 
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)

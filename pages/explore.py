@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.dimensions import DIMENSIONS, METRICS, label
 from analysis.query import GRAINS
-from app.state import ask, tag_labels
+from app.state import allocation_dimensions, ask, tag_labels
 from app.ui import empty_state, money, money_column, stacked_bars, top_n
 
 view = st.session_state["view"]
@@ -16,7 +16,7 @@ if view.period is None:
     st.stop()
 
 labels = tag_labels()
-choices = [*DIMENSIONS, *ask("tag_keys")]
+choices = [*DIMENSIONS, *ask("tag_keys"), *allocation_dimensions()]
 names = {d: (f"Tag: {labels.get(d, d[4:])}" if d.startswith("tag:") else label(d)) for d in choices}
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
 first = c1.selectbox("Group by", choices, index=choices.index("ServiceName"), format_func=names.get, key="x_by")
@@ -28,7 +28,7 @@ top = c4.number_input("Series in chart", min_value=3, max_value=25, value=10, ke
 by = (first,) if second == "(none)" else (first, second)
 
 with st.spinner("Querying…"):
-    series = ask("series", view.filters, view.metric, grain, by)
+    series = ask("series", view.filters, view.metric, grain, by, with_rules=any(d.startswith("alloc:") for d in by))
 if series.empty:
     empty_state("No spend matches the current filters.")
     st.stop()

@@ -1,12 +1,10 @@
 """Showback / chargeback: cost per owner by month, direct and shared, with a drill-down."""
 
-import altair as alt
 import streamlit as st
 
-from analysis.allocation.rules import RulesError
+from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import by_owner
-from analysis.allocation.store import RuleStore
-from app.state import REPO_WORKSPACE, workspace, allocated
+from app.state import allocated, saved_rules_text
 from app.ui import empty_state, horizontal_bars, money, money_column, stacked_bars, top_n
 
 view = st.session_state["view"]
@@ -14,11 +12,8 @@ st.title("Showback")
 if view.period is None:
     empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
     st.stop()
-text, _ = RuleStore(workspace()).read()
-text = text or (REPO_WORKSPACE / "allocation.yaml").read_text()
+text = saved_rules_text()
 try:
-    from analysis.allocation.rules import parse_rules
-
     rules = parse_rules(text)
 except RulesError as error:
     st.error(f"The saved allocation rules are invalid, so nothing can be shown: {error}. Fix them on **Allocation**.")

@@ -135,3 +135,15 @@ def test_two_currencies_ask_for_a_choice_and_never_add_up(sample_frame, tmp_path
     assert _metric(at, "Month to date") == money(_cost(usd, *mtd))
     currency.select("EUR").run()
     assert _metric(at, "Month to date") == money(_cost(euro, *mtd), "EUR")
+
+
+def test_explore_groups_by_an_allocation_dimension(app, sample_frame):
+    at = app.run()
+    at.switch_page("../pages/explore.py").run()
+    at.selectbox(key="x_by").select("alloc:Team").run()
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("Team (allocation)")["Total"]
+    in_range = sample_frame[(_days(sample_frame) >= RANGE_START) & (_days(sample_frame) < SAMPLE_END)]
+    assert table.sum() == pytest.approx(float(in_range["EffectiveCost"].sum()), abs=0.05)
+    # rule "Shared network account": untagged cost of that account goes to platform
+    assert "platform" in table.index and "Unallocated" in table.index

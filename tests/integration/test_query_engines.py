@@ -195,3 +195,16 @@ shared:
     # Shared network is split evenly among the four owners with direct cost: payments, data, lab, it.
     assert totals["lab"] == pytest.approx(sandbox + network / 4, abs=0.01)
     assert "Unallocated" not in totals
+
+
+def test_group_and_filter_by_an_allocation_dimension(q, data):
+    from analysis.allocation.rules import parse_rules
+
+    rules = parse_rules("dimensions: [{name: Team, rules: [{name: Tag, when: {tag: team, present: true}, "
+                        "owner_from_tag: team}]}]")
+    ruled = q.with_rules(rules)
+    frame = ruled.breakdown(Filters(), ("alloc:Team",)).set_index("alloc:Team")["cost"]
+    assert frame.sum() == pytest.approx(data["EffectiveCost"].sum(), abs=0.01)
+    untagged = data[~data["Tags"].fillna("").str.lower().str.contains('"team"')]["EffectiveCost"].sum()
+    assert frame["Unallocated"] == pytest.approx(untagged, abs=0.01)
+    assert ruled.total(Filters.of(**{"alloc:Team": ["payments"]})) == pytest.approx(frame["payments"], abs=0.01)
