@@ -9,7 +9,7 @@ import streamlit as st
 
 from analysis.dimensions import METRICS
 from analysis.query import Filters
-from app.state import ask, tag_labels
+from app.state import allocation_dimensions, ask, tag_labels
 
 DAY = dt.timedelta(days=1)
 # URL parameter -> dimension of a multiselect filter.
@@ -21,6 +21,7 @@ CHOICES: dict[str, tuple[str, str]] = {
     "region": ("RegionId", "Region"),
 }
 NO_TAG = "(no tag filter)"
+NO_ALLOC = "(no owner filter)"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _parse_date(text: str | None, fallback: dt.date, period: tuple[dt.date, dt.d
 
 
 def _init_from_url(period: tuple[dt.date, dt.date], options: dict[str, list[str]], tag_keys: list[str],
-                   currencies: list[str]) -> None:
+                   currencies: list[str], allocation_dims: list[str]) -> None:
     """Seed widget state from the URL the first time this session sees it."""
     if st.session_state.get("_filters_seeded"):
         return
@@ -69,6 +70,9 @@ def _init_from_url(period: tuple[dt.date, dt.date], options: dict[str, list[str]
     tag = "tag:" + params.get("tag", "")
     st.session_state["f_tag"] = tag if tag in tag_keys else NO_TAG
     st.session_state["f_tagv"] = params.get_all("tagv") if tag in tag_keys else []
+    alloc = "alloc:" + params.get("alloc", "")
+    st.session_state["f_alloc"] = alloc if alloc in allocation_dims else NO_ALLOC
+    st.session_state["f_owner"] = params.get_all("owner") if alloc in allocation_dims else []
     metric = params.get("metric")
     st.session_state["f_metric"] = metric if metric in METRICS else "EffectiveCost"
     currency = params.get("currency")
@@ -76,7 +80,7 @@ def _init_from_url(period: tuple[dt.date, dt.date], options: dict[str, list[str]
     st.session_state["_filters_seeded"] = True
 
 
-def _write_url(view: View, tag: str, tag_values: list[str]) -> None:
+def _write_url(view: View, tag: str, tag_values: list[str], alloc: str, owners: list[str]) -> None:
     params: dict[str, str | list[str]] = {}
     if view.filters.start:
         params["start"] = view.filters.start.isoformat()
@@ -88,6 +92,10 @@ def _write_url(view: View, tag: str, tag_values: list[str]) -> None:
         params["tag"] = tag[4:]
         if tag_values:
             params["tagv"] = list(tag_values)
+    if alloc != NO_ALLOC:
+        params["alloc"] = alloc[6:]
+        if owners:
+            params["owner"] = list(owners)
     if view.metric != "EffectiveCost":
         params["metric"] = view.metric
     if view.currency:
@@ -108,7 +116,8 @@ def sidebar() -> View:
     options = {key: ask("values", dim, scope) for key, (dim, _) in CHOICES.items()}
     labels = tag_labels()
     tag_keys = ask("tag_keys")
-    _init_from_url(period, options, tag_keys, currencies)
+    allocation_dims = allocation_dimensions()
+    _init_from_url(period, options, tag_keys, currencies, allocation_dims)
 
     bar = st.sidebar
     bar.header("Filters")
@@ -129,6 +138,13 @@ def sidebar() -> View:
     if tag != NO_TAG:
         tag_values = bar.multiselect(f"{labels.get(tag, tag[4:])} values", ask("values", tag, scope), key="f_tagv",
                                      placeholder="All")
+    alloc = bar.selectbox("Allocation owner", [NO_ALLOC, *allocation_dims], key="f_alloc",
+                          format_func=lambda d: d[6:] if d.startswith("alloc:") else d,
+                          help="Owners as the saved allocation rules place cost (before shared-cost splits).")
+    owners: list[str] = []
+    if alloc != NO_ALLOC:
+        owners = bar.multiselect(f"{alloc[6:]} owners", ask("values", alloc, scope, with_rules=True), key="f_owner",
+                                 placeholder="All")
     metric = bar.selectbox("Cost metric", list(METRICS), key="f_metric", format_func=METRICS.get,
                            help="Effective cost spreads commitment purchases over the usage they cover; "
                                 "billed cost is what the invoice shows.")
@@ -137,6 +153,8 @@ def sidebar() -> View:
         filters = filters.with_values(dim, st.session_state[f"f_{key}"])
     if tag != NO_TAG:
         filters = filters.with_values(tag, tag_values)
+    if alloc != NO_ALLOC:
+        filters = filters.with_values(alloc, owners)
     view = View(filters, metric, currency, period)
-    _write_url(view, tag, tag_values)
+    _write_url(view, tag, tag_values, alloc, owners)
     return view

@@ -13,7 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from analysis.cache import DEFAULT_CACHE, FocusCache
-from analysis.query import CostQueries
+from analysis.dimensions import is_allocation
+from analysis.query import CostQueries, Filters
 
 REPO_WORKSPACE = Path(__file__).resolve().parents[1] / "data" / "workspace"  # shipped defaults
 
@@ -76,14 +77,24 @@ def queries() -> CostQueries:
     return _queries(*_key())
 
 
+def _with_rules(root: str, version: int, rules_text: str | None) -> CostQueries:
+    q = _queries(root, version)
+    if rules_text is None:
+        return q
+    from analysis.allocation.rules import parse_rules
+
+    return q.with_rules(parse_rules(rules_text))
+
+
+def _rules_for(args: tuple, wanted: bool = False) -> str | None:
+    """The saved rules' text when asked for, or when a filter uses an allocation dimension."""
+    uses = wanted or any(isinstance(a, Filters) and any(is_allocation(d) for d in a.dimensions) for a in args)
+    return saved_rules_text() if uses else None
+
+
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
 def _run(root: str, version: int, method: str, args: tuple, kwargs: tuple, rules_text: str | None = None) -> object:
-    q = _queries(root, version)
-    if rules_text is not None:
-        from analysis.allocation.rules import parse_rules
-
-        q = q.with_rules(parse_rules(rules_text))
-    return getattr(q, method)(*args, **dict(kwargs))
+    return getattr(_with_rules(root, version, rules_text), method)(*args, **dict(kwargs))
 
 
 def ask(method: str, *args: object, with_rules: bool = False, **kwargs: object) -> object:
@@ -91,7 +102,7 @@ def ask(method: str, *args: object, with_rules: bool = False, **kwargs: object) 
 
     `with_rules=True` applies the saved allocation rules, so `alloc:<dimension>` can be used.
     """
-    return _run(*_key(), method, args, tuple(sorted(kwargs.items())), saved_rules_text() if with_rules else None)
+    return _run(*_key(), method, args, tuple(sorted(kwargs.items())), _rules_for(args, with_rules))
 
 
 def saved_rules_text() -> str:
@@ -113,14 +124,15 @@ def allocation_dimensions() -> list[str]:
 
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
-def _computed(root: str, version: int, function: str, args: tuple, kwargs: tuple) -> object:
+def _computed(root: str, version: int, function: str, args: tuple, kwargs: tuple, rules_text: str | None) -> object:
     module, name = function.rsplit(".", 1)
-    return getattr(importlib.import_module(f"analysis.{module}"), name)(_queries(root, version), *args, **dict(kwargs))
+    q = _with_rules(root, version, rules_text)
+    return getattr(importlib.import_module(f"analysis.{module}"), name)(q, *args, **dict(kwargs))
 
 
 def compute(function: str, *args: object, **kwargs: object) -> object:
     """Call `analysis.<module>.<function>(queries, ...)`, e.g. `compute("overview.kpis", filters)`, cached."""
-    return _computed(*_key(), function, args, tuple(sorted(kwargs.items())))
+    return _computed(*_key(), function, args, tuple(sorted(kwargs.items())), _rules_for(args))
 
 
 def overview(function: str, *args: object, **kwargs: object) -> object:
@@ -146,7 +158,7 @@ def _allocated(root: str, version: int, method: str, rules_text: str, args: tupl
     rules = parse_rules(rules_text)
     filters, *rest = args
     extra = {"metrics": load_metric_tables(rules, workspace())} if method == "allocation" else {}
-    return getattr(_queries(root, version), method)(filters, rules, *rest, **extra)
+    return getattr(_queries(root, version).with_rules(rules), method)(filters, rules, *rest, **extra)
 
 
 def allocated(method: str, rules_text: str, filters: object, *args: object) -> object:

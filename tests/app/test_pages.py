@@ -147,3 +147,18 @@ def test_explore_groups_by_an_allocation_dimension(app, sample_frame):
     assert table.sum() == pytest.approx(float(in_range["EffectiveCost"].sum()), abs=0.05)
     # rule "Shared network account": untagged cost of that account goes to platform
     assert "platform" in table.index and "Unallocated" in table.index
+
+
+def test_sidebar_owner_filter_narrows_the_kpis(app, sample_frame):
+    app.query_params["alloc"] = "Team"
+    app.query_params["owner"] = "payments"
+    at = app.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="f_owner").value == ["payments"]
+    def team(text) -> str | None:
+        tags = json.loads(text) if isinstance(text, str) and text.strip() else {}
+        return next((v for k, v in tags.items() if k.lower() == "team"), None)
+
+    payments = sample_frame[sample_frame["Tags"].map(team) == "payments"]
+    # The Team tag rule comes first, so tagged payments cost is exactly the payments owner's direct cost.
+    assert _metric(at, "Month to date") == money(_cost(payments, AS_OF.replace(day=1), SAMPLE_END))
