@@ -1,13 +1,16 @@
 """Allocation: edit the rules (table or YAML), preview their effect on history, save safely."""
 
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 import yaml
 
 from analysis.allocation.rules import RulesError, dump_rules, parse_rules
-from analysis.allocation.split import by_owner
+from analysis.allocation.split import by_owner, load_metric_table
 from analysis.allocation.store import RulesConflict, RuleStore
 from app.state import REPO_WORKSPACE, workspace, allocated
 from app.ui import empty_state, horizontal_bars, money, money_column
@@ -33,7 +36,7 @@ def _parse() -> tuple[object | None, str | None]:
 
 
 rules, problem = _parse()
-table_tab, yaml_tab, versions_tab = st.tabs(["Rules table", "YAML", "Versions"])
+table_tab, yaml_tab, metrics_tab, versions_tab = st.tabs(["Rules table", "YAML", "Metric tables", "Versions"])
 
 with yaml_tab:
     st.text_area("allocation.yaml", key="alloc_text", height=420, label_visibility="collapsed")
@@ -81,6 +84,30 @@ with table_tab:
                     st.rerun()
                 except RulesError as error:
                     st.error(f"Not applied: {error}")
+
+with metrics_tab:
+    st.markdown("A `split: metric` shared-cost rule divides a month's shared cost in proportion to a table you "
+                "provide: a CSV with columns `month` (e.g. 2026-10), `owner` and `value` (requests, headcount…). "
+                "Name it in the rule as `metric_file: <file name>`.")
+    upload = st.file_uploader("Metric table (CSV)", type=["csv"], key="alloc_metric_upload")
+    if upload is not None and st.button("Check and save metric table", icon=":material/upload:"):
+        target = workspace() / Path(upload.name).name
+        with tempfile.TemporaryDirectory() as folder:
+            candidate = Path(folder) / target.name
+            candidate.write_bytes(upload.getvalue())
+            try:
+                table = load_metric_table(candidate)
+            except RulesError as error:
+                st.error(f"Not saved: {error}")
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staging = target.with_name(target.name + ".tmp")
+                staging.write_bytes(upload.getvalue())
+                os.replace(staging, target)  # atomic: readers see the old or the new table, never half
+                st.success(f"Saved {target.name}: {len(table)} rows, {table['month'].nunique()} months, "
+                           f"{table['owner'].nunique()} owners.")
+    saved_tables = sorted(p.name for p in workspace().glob("*.csv")) if workspace().exists() else []
+    st.caption("Saved metric tables: " + (", ".join(f"`{n}`" for n in saved_tables) or "none yet"))
 
 with versions_tab:
     versions = store.versions()
