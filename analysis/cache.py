@@ -73,6 +73,7 @@ def to_cache_frame(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict
     out[SOURCE_COLUMN] = source
     out[DATE] = out["ChargePeriodStart"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("D")
     tag_frame, spellings = extract_tag_columns(out["Tags"])
+    out["Tags"] = out["Tags"].where(tag_frame[TAGGED_COLUMN])  # `{}` and unreadable Tags become missing: untagged
     out = pd.concat([out.drop(columns=[c for c in out if c.startswith(TAG_PREFIX)]), tag_frame], axis=1)
     return out, spellings
 

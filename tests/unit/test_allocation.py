@@ -87,6 +87,17 @@ def test_fixed_and_metric_splits(tmp_path):
     assert shared["search"] == 60 and shared["payments"] == 20
 
 
+def test_untagged_cost_can_be_shared():
+    rules = parse_rules(RULES.replace("{column: ServiceName, prefix: AWS Support}", "{column: Tags, present: false}")
+                        .replace("split: proportional", "split: even"))
+    long = allocate(_table(ROWS), rules, "Team")
+    jan = long[long["month"] == "2026-01-01"]
+    # Untagged January cost (support 40 + sandbox S3 10) is split evenly between payments and search.
+    shared = jan[jan["kind"] == "shared"].set_index("owner")["cost"]
+    assert shared.to_dict() == {"payments": 25.0, "search": 25.0}
+    assert jan["cost"].sum() == 450
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("dimensions: [{name: T, rules: [{name: R1, when: {column: X, regex: '('}, owner: a}]}]",
      "rules.yaml: dimensions → 'T' → rules → 'R1' → when: invalid regex '('"),
