@@ -88,7 +88,14 @@ def _with_rules(root: str, version: int, rules_text: str | None) -> CostQueries:
 
 def _rules_for(args: tuple, wanted: bool = False) -> str | None:
     """The saved rules' text when asked for, or when a filter uses an allocation dimension."""
-    uses = wanted or any(isinstance(a, Filters) and any(is_allocation(d) for d in a.dimensions) for a in args)
+    def mentions(value: object) -> bool:
+        if isinstance(value, Filters):
+            return any(is_allocation(d) for d in value.dimensions)
+        if isinstance(value, tuple | list):
+            return any(mentions(v) for v in value)
+        return isinstance(value, str) and is_allocation(value)
+
+    uses = wanted or mentions(args)
     return saved_rules_text() if uses else None
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.dimensions import label
 from analysis.triage import STATUSES, TriageError, event_id, load_triage, save_triage
-from app.state import anomaly_explain, anomaly_scan, ask, tag_labels, workspace
+from app.state import allocation_dimensions, anomaly_explain, anomaly_scan, ask, tag_labels, workspace
 from app.ui import empty_state, horizontal_bars, money, money_column
 
 view = st.session_state["view"]
@@ -20,7 +20,8 @@ st.caption("Each day is judged only on the days before it, as a daily run would:
            "level and weekday rhythm, month-start charges compared with earlier month starts, and a band from "
            "the series' own noise. Consecutive flagged days form one event.")
 labels = tag_labels()
-levels = ["(total)", "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys")]
+levels = ["(total)", "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys"),
+          *allocation_dimensions()]
 with st.form("anomaly_controls"):
     c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
     level = c1.selectbox("Monitor", levels, index=3, key="an_level",

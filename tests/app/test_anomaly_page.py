@@ -60,3 +60,14 @@ def test_root_cause_can_break_down_by_resource(app):
     assert not at.exception
     why = at.dataframe[-1].value
     assert why.columns[0] == "contributor" and why["share"].sum() == pytest.approx(1.0, abs=0.05)
+
+
+def test_monitor_by_allocation_owner(app):
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    at.selectbox(key="an_level").select("alloc:Team")
+    next(b for b in at.button if b.label == "Scan").click().run()
+    assert not at.exception
+    groups = set(at.dataframe[0].value["group"]) if at.dataframe else set()
+    owners = {"data", "finance-apps", "platform", "storefront", "payments", "ml", "security", "Unallocated"}
+    assert groups and groups <= owners
