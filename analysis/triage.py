@@ -38,11 +38,17 @@ def load_triage(workspace: Path | str) -> dict[str, Triage]:
         return {}
     try:
         raw = yaml.safe_load(path.read_text()) or {}
-        return {key: Triage.model_validate(value) for key, value in raw.items()}
     except yaml.YAMLError as error:
         raise TriageError(f"{FILE_NAME}: not valid YAML ({error})") from error
-    except ValidationError as error:
-        raise TriageError(f"{FILE_NAME}: {error.errors()[0]['msg']} in event {key!r}") from error
+    items = {}
+    for key, value in raw.items():
+        try:
+            items[key] = Triage.model_validate(value)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            raise TriageError(f"{FILE_NAME}, event {key!r}, field {'.'.join(map(str, problem['loc']))}: "
+                              f"{problem['msg']}") from error
+    return items
 
 
 def save_triage(workspace: Path | str, event: str, status: str, comment: str) -> dict[str, Triage]:

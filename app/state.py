@@ -34,6 +34,13 @@ def tag_labels() -> dict[str, str]:
     return cache().tag_keys()
 
 
+def dimension_label(dimension: str) -> str:
+    """Label of a dimension for widgets, tag keys spelled as users write them."""
+    from analysis.dimensions import is_tag, label
+
+    return f"Tag: {tag_labels().get(dimension, dimension[4:])}" if is_tag(dimension) else label(dimension)
+
+
 def tag_coverage(filters, metric: str):
     """Tag coverage per key, keys spelled as users write them."""
     frame = ask("tag_coverage", filters, metric).copy()

@@ -86,6 +86,16 @@ def horizontal_bars(frame: pd.DataFrame, category: str, value: str, currency: st
     )
 
 
+def page_view(title: str):
+    """Title the page and return the sidebar's view; stop with a helpful note when no data is loaded."""
+    st.title(title)
+    view = st.session_state["view"]
+    if view.period is None:
+        empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files, or run `make sample`.")
+        st.stop()
+    return view
+
+
 def empty_state(message: str) -> None:
     """A friendly note where a page has nothing to show, pointing to the Data page."""
     st.info(message, icon=":material/info:")

@@ -1,32 +1,25 @@
 """Anomalies: events sorted by impact, the expected band, root causes, and triage."""
 
-import datetime as dt
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from analysis.dimensions import label
 from analysis.triage import STATUSES, TriageError, event_id, load_triage, save_triage
-from app.state import allocation_dimensions, anomaly_explain, anomaly_scan, ask, tag_labels, workspace
-from app.ui import empty_state, horizontal_bars, money, money_column
+from app.state import allocation_dimensions, anomaly_explain, anomaly_scan, ask, dimension_label, workspace
+from app.ui import horizontal_bars, money, money_column, page_view
 
-view = st.session_state["view"]
-st.title("Anomalies")
-if view.period is None:
-    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
-    st.stop()
+view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
            "level and weekday rhythm, month-start charges compared with earlier month starts, and a band from "
            "the series' own noise. Consecutive flagged days form one event.")
-labels = tag_labels()
 levels = ["(total)", "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys"),
           *allocation_dimensions()]
 with st.form("anomaly_controls"):
     c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
     level = c1.selectbox("Monitor", levels, index=3, key="an_level",
                          format_func=lambda d: "Total spend" if d == "(total)" else
-                         (f"Tag: {labels.get(d, d[4:])}" if d.startswith("tag:") else label(d)))
+                         dimension_label(d))
     sensitivity = c2.slider("Sensitivity", 0.0, 1.0, 0.5, 0.05, key="an_sens",
                             help="Higher flags more. At 0.5 a day must be 6 robust deviations from expected.")
     min_impact = c3.number_input(f"Min impact ({view.currency or 'USD'})", 0.0, value=100.0, step=50.0, key="an_min")
@@ -91,7 +84,7 @@ st.markdown(f"**Root cause on {event['peak_day']:%d %b %Y}** (the event's larges
 cause_options = ["ServiceName", "SubAccountName", "RegionId", "ResourceName", "ResourceId", *ask("tag_keys")]
 dims = st.multiselect("Break down by", cause_options, default=["ServiceName", "SubAccountName", "RegionId"],
                       key="an_dims", max_selections=3,
-                      format_func=lambda d: f"Tag: {labels.get(d, d[4:])}" if d.startswith("tag:") else label(d))
+                      format_func=dimension_label)
 dims = tuple(dims) or ("ServiceName",)
 why = anomaly_explain(view.filters, view.metric, by, event["group"] if by else None, event["peak_day"], usage_only,
                       dims)

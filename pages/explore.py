@@ -4,20 +4,15 @@ import datetime as dt
 
 import streamlit as st
 
-from analysis.dimensions import DIMENSIONS, METRICS, label
+from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
-from app.state import allocation_dimensions, ask, tag_labels
-from app.ui import empty_state, money, money_column, stacked_bars, top_n
+from app.state import allocation_dimensions, ask, dimension_label
+from app.ui import empty_state, money, money_column, page_view, stacked_bars, top_n
 
-view = st.session_state["view"]
-st.title("Explore")
-if view.period is None:
-    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
-    st.stop()
+view = page_view("Explore")
 
-labels = tag_labels()
 choices = [*DIMENSIONS, *ask("tag_keys"), *allocation_dimensions()]
-names = {d: (f"Tag: {labels.get(d, d[4:])}" if d.startswith("tag:") else label(d)) for d in choices}
+names = {d: dimension_label(d) for d in choices}
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
 first = c1.selectbox("Group by", choices, index=choices.index("ServiceName"), format_func=names.get, key="x_by")
 second = c2.selectbox("Then by (optional)", ["(none)", *[d for d in choices if d != first]],

@@ -4,13 +4,9 @@ import streamlit as st
 
 from analysis.dimensions import METRICS
 from app.state import ask, overview, tag_coverage
-from app.ui import empty_state, horizontal_bars, money, money_column, percent, stacked_bars, top_n
+from app.ui import page_view, empty_state, horizontal_bars, money, money_column, percent, stacked_bars, top_n
 
-view = st.session_state["view"]
-st.title("Overview")
-if view.period is None:
-    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files, or run `make sample`.")
-    st.stop()
+view = page_view("Overview")
 
 k = overview("kpis", view.filters, view.metric)
 cur = view.currency

@@ -5,13 +5,9 @@ import streamlit as st
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import by_owner
 from app.state import allocated, saved_rules_text
-from app.ui import empty_state, horizontal_bars, money, money_column, stacked_bars, top_n
+from app.ui import page_view, empty_state, horizontal_bars, money, money_column, stacked_bars, top_n
 
-view = st.session_state["view"]
-st.title("Showback")
-if view.period is None:
-    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
-    st.stop()
+view = page_view("Showback")
 text = saved_rules_text()
 try:
     rules = parse_rules(text)

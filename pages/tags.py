@@ -4,13 +4,9 @@ import streamlit as st
 
 from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
 from app.state import workspace, ask, cache, tag_coverage
-from app.ui import empty_state, horizontal_bars, money, money_column
+from app.ui import page_view, empty_state, horizontal_bars, money, money_column
 
-view = st.session_state["view"]
-st.title("Tags")
-if view.period is None:
-    empty_state("No billing data is loaded. Go to **Data** to upload FOCUS files.")
-    st.stop()
+view = page_view("Tags")
 cur = view.currency
 spellings = cache().manifest()["tag_spellings"]
 

@@ -1,7 +1,5 @@
 """Allocation and Showback pages through AppTest, numbers checked against pandas on the sample."""
 
-import datetime as dt
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
