@@ -85,13 +85,6 @@ def shared_pick(t: ir.Table, rules: RuleSet, dimension: str) -> ir.StringValue:
     )
 
 
-def check(t: ir.Table, rules: RuleSet) -> None:
-    """Compile every rule against a table's columns, raising RulesError for unknown columns or tags."""
-    for dimension in rules.dimensions:
-        owner(t, dimension)
-        shared_pick(t, rules, dimension.name)
-
-
 def referenced(rules: RuleSet) -> set[str]:
     """Dimensions the rules read (`tag:<key>` or a column), to pick the cheapest table."""
     found: set[str] = set()
