@@ -77,8 +77,8 @@ class Rule(_Strict):
 
     name: str = Field(min_length=1)
     when: Condition
-    owner: str | None = None
-    owner_from_tag: str | None = None
+    owner: str | None = Field(default=None, min_length=1)
+    owner_from_tag: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_assignment(self) -> Rule:
