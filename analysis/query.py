@@ -121,7 +121,9 @@ class CostQueries:
 
     def with_rules(self, rules) -> CostQueries:
         """The same engine with allocation rules, so that `alloc:<dimension>` can be filtered and grouped by."""
-        return CostQueries(self.backend, self.lines_table, self.daily_table, rules=rules)
+        ruled = CostQueries(self.backend, self.lines_table, self.daily_table, rules=rules)
+        ruled._currencies = self.currencies()  # same data: no need to ask the engine again
+        return ruled
 
     def _expr(self, t: ir.Table, dimension: str) -> ir.Value:
         """The value of a dimension: a column, a tag column, or the rule-based owner of `alloc:<name>`."""
@@ -195,7 +197,10 @@ class CostQueries:
     ) -> pd.DataFrame:
         """Cost per combination of `by` values, largest first."""
         _check_metric(metric)
-        t = self._filtered(filters, set(by))
+        return self._ranked(self._filtered(filters, set(by)), by, metric, limit)
+
+    def _ranked(self, t: ir.Table, by: tuple[str, ...], metric: str, limit: int | None = None) -> pd.DataFrame:
+        """Sum of `metric` on `t` per `by` value, largest first, empty values labelled."""
         expr = t.group_by([self._expr(t, d).name(d) for d in by]).aggregate(cost=t[metric].sum())
         expr = expr.order_by(ibis.desc("cost"))
         if limit is not None:
@@ -238,10 +243,9 @@ class CostQueries:
 
     def untagged(self, filters: Filters, by: tuple[str, ...], metric: str = "EffectiveCost") -> pd.DataFrame:
         """Cost carrying no tag at all, per `by` value, largest first."""
+        _check_metric(metric)
         t = self._filtered(filters, set(by))
-        t = t.filter(~t[TAGGED_COLUMN])
-        expr = t.group_by([self._expr(t, d).name(d) for d in by]).aggregate(cost=t[metric].sum())
-        return _labelled(expr.order_by(ibis.desc("cost")).to_pandas(), by).reset_index(drop=True)
+        return self._ranked(t.filter(~t[TAGGED_COLUMN]), by, metric)
 
     def missing_tags(
         self, filters: Filters, required: list[str], metric: str = "EffectiveCost", limit: int = 200
@@ -306,8 +310,7 @@ class CostQueries:
         _check_metric(metric)
         t = self._filtered(filters, referenced(rules) | {by})
         t = t.filter(owner_of(t, rules.dimension(dimension)) == owner, shared_pick(t, rules, dimension).isnull())
-        expr = t.group_by(self._expr(t, by).name(by)).aggregate(cost=t[metric].sum()).order_by(ibis.desc("cost"))
-        return _labelled(expr.to_pandas(), (by,)).reset_index(drop=True)
+        return self._ranked(t, (by,), metric)
 
     def summary(self) -> dict:
         """What is loaded: rows, providers, accounts, currencies, period, totals per currency."""
