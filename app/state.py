@@ -79,11 +79,6 @@ def _queries(root: str, version: int) -> CostQueries:
     return FocusCache(root).queries()
 
 
-def queries() -> CostQueries:
-    """The query layer for the current data version."""
-    return _queries(*_key())
-
-
 def _with_rules(root: str, version: int, rules_text: str | None) -> CostQueries:
     q = _queries(root, version)
     if rules_text is None:
@@ -166,13 +161,12 @@ def anomaly_explain(*args: object):
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _allocated(root: str, version: int, method: str, rules_text: str, args: tuple) -> object:
-    from analysis.allocation.rules import parse_rules
     from analysis.allocation.split import load_metric_tables
 
-    rules = parse_rules(rules_text)
+    q = _with_rules(root, version, rules_text)
     filters, *rest = args
-    extra = {"metrics": load_metric_tables(rules, workspace())} if method == "allocation" else {}
-    return getattr(_queries(root, version).with_rules(rules), method)(filters, rules, *rest, **extra)
+    extra = {"metrics": load_metric_tables(q.rules, workspace())} if method == "allocation" else {}
+    return getattr(q, method)(filters, q.rules, *rest, **extra)
 
 
 def allocated(method: str, rules_text: str, filters: object, *args: object) -> object:
