@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -79,6 +80,11 @@ def _queries(root: str, version: int) -> CostQueries:
     return FocusCache(root).queries()
 
 
+# One DuckDB connection serves every session; Streamlit runs sessions (and an interrupted rerun beside
+# its successor) in separate threads, so queries on it take turns.
+_ENGINE_LOCK = threading.RLock()
+
+
 def _with_rules(root: str, version: int, rules_text: str | None) -> CostQueries:
     q = _queries(root, version)
     if rules_text is None:
@@ -103,7 +109,8 @@ def _rules_for(args: tuple, wanted: bool = False) -> str | None:
 
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
 def _run(root: str, version: int, method: str, args: tuple, kwargs: tuple, rules_text: str | None = None) -> object:
-    return getattr(_with_rules(root, version, rules_text), method)(*args, **dict(kwargs))
+    with _ENGINE_LOCK:
+        return getattr(_with_rules(root, version, rules_text), method)(*args, **dict(kwargs))
 
 
 def ask(method: str, *args: object, with_rules: bool = False, **kwargs: object) -> object:
@@ -135,8 +142,9 @@ def allocation_dimensions() -> list[str]:
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
 def _computed(root: str, version: int, function: str, args: tuple, kwargs: tuple, rules_text: str | None) -> object:
     module, name = function.rsplit(".", 1)
-    q = _with_rules(root, version, rules_text)
-    return getattr(importlib.import_module(f"analysis.{module}"), name)(q, *args, **dict(kwargs))
+    with _ENGINE_LOCK:
+        q = _with_rules(root, version, rules_text)
+        return getattr(importlib.import_module(f"analysis.{module}"), name)(q, *args, **dict(kwargs))
 
 
 def compute(function: str, *args: object, **kwargs: object) -> object:
@@ -163,10 +171,11 @@ def anomaly_explain(*args: object):
 def _allocated(root: str, version: int, method: str, rules_text: str, args: tuple) -> object:
     from analysis.allocation.split import load_metric_tables
 
-    q = _with_rules(root, version, rules_text)
     filters, *rest = args
-    extra = {"metrics": load_metric_tables(q.rules, workspace())} if method == "allocation" else {}
-    return getattr(q, method)(filters, q.rules, *rest, **extra)
+    with _ENGINE_LOCK:
+        q = _with_rules(root, version, rules_text)
+        extra = {"metrics": load_metric_tables(q.rules, workspace())} if method == "allocation" else {}
+        return getattr(q, method)(filters, q.rules, *rest, **extra)
 
 
 def allocated(method: str, rules_text: str, filters: object, *args: object) -> object:

@@ -37,7 +37,9 @@ def page(app_url):
 
 def _no_exception(page) -> None:
     page.wait_for_timeout(300)
-    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    errors = page.locator("[data-testid='stException']").all_inner_texts()
+    assert errors == [], errors[0][:2000] if errors else ""
 
 
 def _kpi(page, label: str) -> str:
