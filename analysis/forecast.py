@@ -1,0 +1,372 @@
+"""Daily spend forecasts with prediction intervals measured on the series' own past.
+
+Method (`method="auto"`):
+1. The history becomes a gap-free daily series: a missing day had no charges (0); days before the first
+   non-zero day are dropped. NaN, duplicated or non-daily dates, an empty or all-zero history are errors.
+2. Charges that recur on the first or last day of the month (support fees, commitment purchases, tax)
+   are taken out and forecast as that schedule (see `forecast_models.month_edges`).
+3. Candidates from statsmodels (ETS with damped trend and weekly seasonality, STL + ETS, STL + ARIMA,
+   Theta) and seasonal naive are backtested at rolling origins on the last weeks of the history, each
+   fitted only on the days before its origin. The three with the lowest errors are combined, weighted by
+   the inverse of their mean squared error, then refitted on the last `FIT_WINDOW` days.
+4. The interval comes from the combination's own backtest errors at the same number of days ahead,
+   relative to the level of spend: the empirical quantiles, so that about `level` of actual days fall
+   inside it. Beyond the backtest horizon it widens with the square root of the days ahead.
+5. Under `SHORT_HISTORY` days, each weekday's recent average is the forecast and the interval is widened;
+   `attrs["note"]` says so.
+
+Period totals (month, quarter, fiscal year) are simulated: sample paths add a random-walk level error and
+resampled daily errors, both sized from the same backtest, to the forecast.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.forecast_models import LABELS, MODELS, PERIOD, edge_schedule, month_edges, weekday_mean
+
+MAX_HORIZON = 90         # days of daily forecast
+PROJECTION_MONTHS = 12   # months of period projections
+PATH_DAYS = 400          # days each fit forecasts: the daily horizon and every projected period
+FIT_WINDOW = 364         # most recent days the models are fitted on
+SHORT_HISTORY = 60       # fewer days than this: the weekday-average model, a wider interval
+SHORT_WIDEN = 1.5
+BACKTEST_DAYS = 28       # days ahead of each internal backtest origin
+BACKTEST_ORIGINS = 3
+MIN_TRAIN = 56           # days a candidate needs before a backtest origin
+COMBINE = 3              # candidates in the automatic combination
+METHODS = ("auto", *MODELS)
+
+
+def _prepare(history: pd.Series) -> pd.Series:
+    """The history as a gap-free float series on a tz-naive daily index (see the module docstring)."""
+    if not isinstance(history, pd.Series):
+        raise TypeError(f"history must be a pandas Series of daily cost, not {type(history).__name__}")
+    if len(history) == 0:
+        raise ValueError("history is empty: there is no cost to forecast from")
+    index = history.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise ValueError(f"history must be indexed by dates (a DatetimeIndex), not {type(index).__name__}")
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    if not (index == index.normalize()).all():
+        odd = index[index != index.normalize()][0]
+        raise ValueError(f"history is not daily: {odd} is not a midnight; aggregate to one value per day")
+    if index.has_duplicates:
+        dup = index[index.duplicated()][0]
+        raise ValueError(f"history has the date {dup:%Y-%m-%d} more than once; sum it to one value per day")
+    values = pd.to_numeric(pd.Series(history.to_numpy(), index=index), errors="coerce").astype(float)
+    if values.isna().any():
+        bad = values.index[values.isna()]
+        raise ValueError(f"history has {len(bad)} missing (NaN) value(s), first on {bad[0]:%Y-%m-%d}; "
+                         "use 0 for a day without charges")
+    values = values.sort_index()
+    values = values.reindex(pd.date_range(values.index[0], values.index[-1], freq="D"), fill_value=0.0)
+    nonzero = np.flatnonzero(values.to_numpy() != 0)
+    if not nonzero.size:
+        raise ValueError("history is all zero: there is no spend to forecast")
+    return values.iloc[nonzero[0]:].rename("cost")
+
+
+def _check(horizon: int, level: float, method: str, max_horizon: int = MAX_HORIZON) -> None:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= max_horizon:
+        raise ValueError(f"horizon must be a whole number of days from 1 to {max_horizon}, got {horizon!r}")
+    if not 0.5 <= level <= 0.99:
+        raise ValueError(f"level must be between 0.5 and 0.99 (0.8 is an 80% interval), got {level!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+
+
+class Forecaster:
+    """Daily forecaster in scikit-learn style: `Forecaster(level, method).fit(history).predict(horizon)`.
+
+    Learned: `history_` (prepared), `edges_` (recurring month-edge charges), `weights_` (model -> weight),
+    `errors_` (model -> backtest mean absolute error), `residuals_` (backtest errors of the chosen
+    forecast, origins x days ahead, relative to the level), `path_` (PATH_DAYS days of forecast),
+    `method_` (a description), `note_` (a caveat for the user, or "").
+    """
+
+    def __init__(self, level: float = 0.8, method: str = "auto"):
+        self.level = level
+        self.method = method
+
+    def fit(self, history: pd.Series) -> Forecaster:
+        _check(1, self.level, self.method)
+        y = self.history_ = _prepare(history)
+        short = len(y) < SHORT_HISTORY
+        if short or self.method == "snaive":
+            z, self.edges_ = y, []
+        else:
+            z, self.edges_ = month_edges(y)
+        values = z.to_numpy()
+        if short:
+            models = {"weekday_mean": weekday_mean}
+            ahead, train = PERIOD, 2 * PERIOD
+        else:
+            models = MODELS if self.method == "auto" else {self.method: MODELS[self.method]}
+            ahead, train = BACKTEST_DAYS, MIN_TRAIN
+        origins = [len(values) - ahead * k for k in range(1, BACKTEST_ORIGINS + 1)
+                   if len(values) - ahead * k >= train]
+        if not origins:  # shorter than train + ahead: one origin with fewer days ahead
+            ahead = max(1, len(values) - train)
+            origins = [len(values) - ahead]
+        preds = {name: self._backtest(model, values, origins, ahead) for name, model in models.items()}
+        preds = {k: v for k, v in preds.items() if v is not None}
+        if not preds:  # every statsmodels candidate failed on this series: the floor never does
+            preds = {"snaive": self._backtest(MODELS["snaive"], values, origins, ahead)}
+        actual = np.stack([values[o:o + ahead] for o in origins])
+        self.errors_ = {k: float(np.mean(np.abs(actual - p))) for k, p in preds.items()}
+        mse = {k: float(np.mean((actual - p) ** 2)) for k, p in preds.items()}
+        best = sorted(mse, key=mse.get)[:COMBINE]
+        inverse = {k: 1 / max(mse[k], 1e-12) for k in best}
+        self.weights_ = {k: inverse[k] / sum(inverse.values()) for k in best}
+        combined = sum(w * preds[k] for k, w in self.weights_.items())
+        scale = np.array([self._level_of(values[:o]) for o in origins])[:, None]
+        self.residuals_ = (actual - combined) / scale
+        self.widen_ = SHORT_WIDEN if short else 1.0
+        recent = values[-FIT_WINDOW:]
+        self.scale_ = self._level_of(values)
+        self.path_ = np.zeros(PATH_DAYS)
+        for name, w in self.weights_.items():
+            self.path_ += w * (models.get(name) or MODELS[name])(recent, PATH_DAYS)
+        self.method_ = " + ".join(f"{w:.0%} {LABELS[k]}" for k, w in self.weights_.items()) \
+            if len(self.weights_) > 1 else LABELS[next(iter(self.weights_))]
+        self.note_ = (f"Only {len(y)} days of history (under two months): a weekday-average forecast with a "
+                      f"wider interval. Treat it as a rough guide." if short else "")
+        return self
+
+    @staticmethod
+    def _backtest(model, values: np.ndarray, origins: list[int], ahead: int) -> np.ndarray | None:
+        try:
+            return np.stack([model(values[max(0, o - FIT_WINDOW):o], ahead) for o in origins])
+        except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError):
+            return None
+
+    @staticmethod
+    def _level_of(values: np.ndarray) -> float:
+        """The level errors are measured against: mean absolute daily cost of the last four weeks."""
+        level = float(np.mean(np.abs(values[-4 * PERIOD:])))
+        return level if level > 0 else float(np.mean(np.abs(values))) or 1.0
+
+    def _days(self, n: int) -> pd.DatetimeIndex:
+        return pd.date_range(self.history_.index[-1] + pd.Timedelta(days=1), periods=n, freq="D", name="day")
+
+    def _band(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper error bounds, in cost, for each of the next n days.
+
+        Backtest errors near each number of days ahead split into a per-origin mean (how far the level
+        was off) and the daily scatter around it. The scatter's bounds are its empirical quantiles; the
+        level error is a Student t prediction for one more origin from the few seen (df = origins - 1).
+        """
+        from scipy.stats import norm, t
+
+        res = self.residuals_
+        origins, ahead = res.shape
+        alpha = (1 - self.level) / 2
+        spread = t.ppf(1 - alpha, origins - 1) if origins > 1 else 2 * norm.ppf(1 - alpha)
+        lo, hi = np.empty(n), np.empty(n)
+        for j in range(1, n + 1):
+            s = min(j, ahead)
+            width = max(3, s // 2)
+            block = res[:, max(0, s - 1 - width):min(ahead, s + width)]
+            means = block.mean(axis=1)
+            q_lo, q_hi = np.quantile((block - means[:, None]).ravel(), [alpha, 1 - alpha])
+            level_sd = means.std(ddof=1) if origins > 1 else abs(means[0])
+            between = spread * level_sd * np.sqrt(1 + 1 / origins)
+            grow = np.sqrt(j / ahead) if j > ahead else 1.0
+            lo[j - 1] = (means.mean() - np.hypot(q_lo, between)) * grow
+            hi[j - 1] = (means.mean() + np.hypot(q_hi, between)) * grow
+        return lo * self.scale_ * self.widen_, hi * self.scale_ * self.widen_
+
+    def predict(self, horizon: int) -> pd.DataFrame:
+        """The next `horizon` days (1 to MAX_HORIZON): columns forecast, lower, upper; attrs method, note."""
+        _check(horizon, self.level, self.method)
+        days = self._days(horizon)
+        edge, spread = edge_schedule(days, self.edges_)
+        point = self.path_[:horizon] + edge
+        lo, hi = self._band(horizon)
+        out = pd.DataFrame({"forecast": point, "lower": point + lo - spread, "upper": point + hi + spread},
+                           index=days)
+        out.attrs.update(method=self.method_, note=self.note_, level=self.level)
+        return out
+
+    def simulate(self, days: int, paths: int = 2000, seed: int = 0) -> np.ndarray:
+        """`paths` x `days` sample paths of daily cost: forecast + random-walk level error + daily error."""
+        rng = np.random.default_rng(seed)
+        res = self.residuals_ * self.widen_
+        origin_bias = res.mean(axis=1, keepdims=True)
+        daily = (res - origin_bias).ravel()
+        step = np.sqrt(3 * np.mean(origin_bias ** 2) / res.shape[1])
+        level = np.cumsum(rng.normal(0.0, step, (paths, days)), axis=1)
+        noise = rng.choice(daily, size=(paths, days))
+        edge, spread = edge_schedule(self._days(days), self.edges_)
+        return (self.path_[:days] + edge + self.scale_ * (level + noise)
+                + rng.normal(0.0, 1.0, (paths, days)) * spread)
+
+
+def forecast_series(history: pd.Series, horizon: int, *, level: float = 0.8, method: str = "auto") -> pd.DataFrame:
+    """Forecast daily cost `horizon` days (1-90) past the end of `history` (a daily Series).
+
+    Returns one row per following day with `forecast`, `lower` and `upper` (the central `level`
+    prediction interval); `attrs["method"]` names the model(s), `attrs["note"]` any caveat.
+    """
+    _check(horizon, level, method)
+    return Forecaster(level, method).fit(history).predict(horizon)
+
+
+def mase_scale(history: pd.Series) -> float:
+    """In-sample mean absolute error of the seasonal naive forecast (period 7): the MASE denominator."""
+    v = history.to_numpy(dtype=float)
+    return float(np.mean(np.abs(v[PERIOD:] - v[:-PERIOD]))) if len(v) > PERIOD else float("nan")
+
+
+def backtest(history: pd.Series, *, methods: tuple[str, ...] = ("auto", "snaive"), horizon: int = 28,
+             origins: int = 4, level: float = 0.8) -> pd.DataFrame:
+    """Rolling-origin accuracy on the series' own past: fit up to each origin, forecast `horizon` days.
+
+    Origins are `horizon` days apart, the last one `horizon` days before the end. One row per method:
+    mase (mean absolute error over the in-sample seasonal-naive error, per origin then averaged),
+    mae, coverage (share of actual days inside the interval), origins and seconds per fit.
+    """
+    y = _prepare(history)
+    cuts = [len(y) - horizon * k for k in range(1, origins + 1) if len(y) - horizon * k >= 2 * PERIOD]
+    if not cuts:
+        raise ValueError(f"history of {len(y)} days is too short to backtest {horizon} days ahead")
+    rows = []
+    for method in methods:
+        mase, mae, inside, seconds = [], [], [], 0.0
+        for cut in cuts:
+            train, actual = y.iloc[:cut], y.iloc[cut:cut + horizon].to_numpy()
+            start = time.perf_counter()
+            fc = forecast_series(train, horizon, level=level, method=method)
+            seconds += time.perf_counter() - start
+            err = np.abs(actual - fc["forecast"].to_numpy())
+            mae.append(err.mean())
+            mase.append(err.mean() / max(mase_scale(train), 1e-9))
+            inside.append(np.mean((actual >= fc["lower"].to_numpy()) & (actual <= fc["upper"].to_numpy())))
+        rows.append({"method": method, "mase": float(np.mean(mase)), "mae": float(np.mean(mae)),
+                     "coverage": float(np.mean(inside)), "origins": len(cuts),
+                     "seconds_per_fit": seconds / len(cuts)})
+    return pd.DataFrame(rows).set_index("method")
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    label: str
+    start: pd.Timestamp
+    end: pd.Timestamp  # exclusive
+
+
+def _periods(first_day: pd.Timestamp, fiscal_year_start: int, months: int) -> list[Period]:
+    """Months, fiscal quarters and the fiscal year that end within `months` months of `first_day`."""
+    horizon_end = (first_day + pd.offsets.MonthBegin(0) if first_day.day == 1 else
+                   first_day + pd.offsets.MonthBegin(1)) + pd.DateOffset(months=months - 1)
+    out = []
+    month = first_day.replace(day=1)
+    while month < horizon_end:
+        out.append(Period("Month", f"{month:%b %Y}", month, month + pd.DateOffset(months=1)))
+        month += pd.DateOffset(months=1)
+    offset = (first_day.month - fiscal_year_start) % 12
+    fy_start = first_day.replace(day=1) - pd.DateOffset(months=offset)
+
+    def fiscal_name(start: pd.Timestamp) -> str:  # named after the calendar year it ends in
+        return f"FY{(start + pd.DateOffset(months=11)).year}"
+
+    for q in range(8):  # this fiscal year's quarters and the next one's
+        start = fy_start + pd.DateOffset(months=3 * q)
+        end = start + pd.DateOffset(months=3)
+        if first_day < end <= horizon_end:
+            year_start = fy_start + pd.DateOffset(years=q // 4)
+            name = f"Q{q % 4 + 1} {start.year}" if fiscal_year_start == 1 else f"{fiscal_name(year_start)} Q{q % 4 + 1}"
+            out.append(Period("Quarter", name, start, end))
+    fy_end = fy_start + pd.DateOffset(years=1)
+    if fy_end <= horizon_end:
+        out.append(Period("Fiscal year", fiscal_name(fy_start), fy_start, fy_end))
+    return out
+
+
+def project_periods(history: pd.Series, *, level: float = 0.8, method: str = "auto", fiscal_year_start: int = 1,
+                    months: int = PROJECTION_MONTHS, forecaster: Forecaster | None = None) -> pd.DataFrame:
+    """Projected totals of the months, fiscal quarters and fiscal year ending within `months` months.
+
+    One row per period: kind, period, start, end (exclusive), actual (cost already in the history),
+    forecast (actual + forecast of the remaining days), lower and upper (the central `level` interval of
+    the total, from simulated paths). `fiscal_year_start` is the first month of the fiscal year (1-12); a
+    fiscal year is named after the calendar year it ends in.
+    """
+    if not 1 <= months <= PROJECTION_MONTHS:
+        raise ValueError(f"months must be from 1 to {PROJECTION_MONTHS}, got {months!r}")
+    if fiscal_year_start not in range(1, 13):
+        raise ValueError(f"fiscal_year_start must be a month number from 1 to 12, got {fiscal_year_start!r}")
+    model = forecaster or Forecaster(level, method).fit(history)
+    y = model.history_
+    first_day = y.index[-1] + pd.Timedelta(days=1)
+    periods = _periods(first_day, fiscal_year_start, months)
+    days = max((p.end - first_day).days for p in periods)
+    if days > PATH_DAYS:
+        raise ValueError(f"periods reach {days} days ahead, beyond the {PATH_DAYS} days forecast")
+    paths = model.simulate(days)
+    alpha = (1 - model.level) / 2
+    point = model.predict(min(days, MAX_HORIZON))["forecast"].to_numpy()
+    edge, _ = edge_schedule(model._days(days), model.edges_)
+    point = np.concatenate([point, model.path_[len(point):days] + edge[len(point):]])
+    rows = []
+    for p in periods:
+        actual = float(y[(y.index >= p.start) & (y.index < p.end)].sum())
+        a, b = max(0, (p.start - first_day).days), (p.end - first_day).days
+        totals = actual + paths[:, a:b].sum(axis=1)
+        lo, hi = np.quantile(totals, [alpha, 1 - alpha])
+        rows.append({"kind": p.kind, "period": p.label, "start": p.start, "end": p.end, "actual": actual,
+                     "forecast": actual + float(point[a:b].sum()), "lower": float(lo), "upper": float(hi)})
+    out = pd.DataFrame(rows)
+    out.attrs.update(method=model.method_, note=model.note_, level=model.level)
+    return out
+
+
+def forecast_by(daily: pd.DataFrame, horizon: int, *, top_n: int = 5, level: float = 0.8,
+                method: str = "auto", other: str = "Other",
+                total: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reconciled forecasts of the top `top_n` columns of `daily` (days x series), the rest as `other`.
+
+    Series are ranked by their last 28 days of cost. The total (the sum of all columns) is forecast on its
+    own; the gap between it and the sum of the parts is shared among the parts in proportion to the
+    variance of their interval, so the parts add up to the total on every day. Returns (parts, total):
+    parts is long (day, series, forecast, lower, upper), total is `forecast_series` of the sum with the
+    method of every series in `attrs["methods"]`. A `total` already forecast for this horizon is reused.
+    """
+    if daily.empty or daily.shape[1] == 0:
+        raise ValueError("no series to forecast: the table of daily cost is empty")
+    recent = daily.tail(4 * PERIOD).sum().sort_values(ascending=False)
+    keep = list(recent.index[:top_n])
+    parts = daily[keep].copy()
+    rest = [c for c in daily.columns if c not in keep]
+    if rest:
+        parts[other] = daily[rest].sum(axis=1)
+    if total is None:
+        total = forecast_series(daily.sum(axis=1), horizon, level=level, method=method)
+    forecasts, methods = {}, {}
+    for name in parts.columns:
+        series = parts[name]
+        if (series != 0).sum() == 0:
+            zero = np.zeros(horizon)
+            forecasts[name] = pd.DataFrame({"forecast": zero, "lower": zero, "upper": zero}, index=total.index)
+            methods[name] = "no spend"
+            continue
+        fc = forecast_series(series, horizon, level=level, method=method).reindex(total.index, fill_value=0.0)
+        forecasts[name], methods[name] = fc, fc.attrs.get("method", "")
+    var = np.stack([((f["upper"] - f["lower"]).to_numpy() / 2) ** 2 for f in forecasts.values()])
+    point = np.stack([f["forecast"].to_numpy() for f in forecasts.values()])
+    gap = total["forecast"].to_numpy() - point.sum(axis=0)
+    share = np.where(var.sum(axis=0) > 0, var / np.where(var.sum(axis=0) > 0, var.sum(axis=0), 1), 1 / len(var))
+    frames = []
+    for i, (name, f) in enumerate(forecasts.items()):
+        shift = gap * share[i]
+        frames.append(pd.DataFrame({"day": total.index, "series": name, "forecast": f["forecast"].to_numpy() + shift,
+                                    "lower": f["lower"].to_numpy() + shift, "upper": f["upper"].to_numpy() + shift}))
+    total.attrs["methods"] = methods
+    return pd.concat(frames, ignore_index=True), total

@@ -1,0 +1,79 @@
+"""Forecasts over the query layer: the daily history of a scope, its forecast by dimension, period
+projections and the backtest that says how far to trust them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.forecast import MAX_HORIZON, Forecaster, backtest, forecast_by, project_periods
+from analysis.query import CostQueries, Filters
+
+TOTAL = "Total"
+
+
+def daily_history(q: CostQueries, filters: Filters, metric: str = "EffectiveCost",
+                  dimension: str | None = None) -> pd.DataFrame:
+    """Days x series of cost from the first day of data to the filter's end (the start is ignored:
+    forecasts need the history), every calendar day present (0 where there was no charge)."""
+    by = (dimension,) if dimension else ()
+    frame = q.series(filters.between(None, filters.end), metric, "day", by)
+    if frame.empty:
+        return pd.DataFrame()
+    wide = frame.pivot_table(index="period", columns=dimension, values="cost", aggfunc="sum", fill_value=0.0) \
+        if dimension else frame.groupby("period")[["cost"]].sum().rename(columns={"cost": TOTAL})
+    days = pd.date_range(wide.index.min(), wide.index.max(), freq="D", name="day")
+    wide = wide.reindex(days, fill_value=0.0)
+    wide.columns = [str(c) for c in wide.columns]
+    return wide
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """What the Forecast page shows: `history` (days x series, the parts when by a dimension), `total`
+    (MAX_HORIZON days: forecast, lower, upper), `parts` (long: day, series, forecast, lower, upper; empty
+    for the total alone), `projections` (see `project_periods`), `method`, `note`, `methods` per part."""
+
+    history: pd.DataFrame
+    total: pd.DataFrame
+    parts: pd.DataFrame
+    projections: pd.DataFrame
+    method: str
+    note: str
+    methods: dict[str, str]
+
+
+def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", dimension: str | None = None,
+                  level: float = 0.8, top_n: int = 5, fiscal_year_start: int = 1) -> ForecastView | None:
+    """Forecast the scope's total `MAX_HORIZON` days ahead (and its top `top_n` `dimension` values plus
+    Other, reconciled to the total), and project months, quarters and the fiscal year. None without data."""
+    wide = daily_history(q, filters, metric, dimension)
+    if wide.empty or not (wide.to_numpy() != 0).any():
+        return None
+    total_history = wide.sum(axis=1)
+    model = Forecaster(level).fit(total_history)
+    projections = project_periods(total_history, fiscal_year_start=fiscal_year_start, forecaster=model)
+    if dimension:
+        parts, total = forecast_by(wide, MAX_HORIZON, top_n=top_n, level=level, total=model.predict(MAX_HORIZON))
+        keep = list(parts["series"].unique())
+        history = wide[[c for c in keep if c in wide.columns]].copy()
+        rest = [c for c in wide.columns if c not in keep]
+        if rest:
+            history[keep[-1]] = wide[rest].sum(axis=1)
+        methods = total.attrs["methods"]
+    else:
+        total, parts, history, methods = model.predict(MAX_HORIZON), pd.DataFrame(), wide, {}
+    return ForecastView(history, total, parts, projections, model.method_, model.note_, methods)
+
+
+def accuracy(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", level: float = 0.8,
+             horizon: int = 28, origins: int = 4) -> pd.DataFrame:
+    """Backtest of the automatic forecast against seasonal naive on the scope's total (see `backtest`);
+    empty when the history is too short."""
+    wide = daily_history(q, filters, metric)
+    try:
+        return backtest(wide.sum(axis=1), methods=("auto", "snaive"), horizon=horizon, origins=origins,
+                        level=level)
+    except ValueError:
+        return pd.DataFrame()
