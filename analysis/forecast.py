@@ -7,13 +7,15 @@ Method (`method="auto"`):
    are taken out and forecast as that schedule (see `forecast_models.month_edges`).
 3. Candidates from statsmodels (ETS with damped trend and weekly seasonality, STL + ETS, STL + ARIMA,
    Theta) and seasonal naive are backtested at rolling origins on the last weeks of the history, each
-   fitted only on the days before its origin. The three with the lowest errors are combined, weighted by
-   the inverse of their mean squared error, then refitted on the last `FIT_WINDOW` days.
+   fitted only on the days before its origin. The three with the lowest errors, weighted by the inverse
+   of their mean squared error, are used where that combination backtests better than the best single
+   model; otherwise the best alone. The chosen model(s) are refitted on the last `FIT_WINDOW` days.
 4. The interval comes from the combination's own backtest errors at the same number of days ahead,
    relative to the level of spend: the empirical quantiles, so that about `level` of actual days fall
    inside it. Beyond the backtest horizon it widens with the square root of the days ahead.
 5. Under `SHORT_HISTORY` days, each weekday's recent average is the forecast and the interval is widened;
-   `attrs["note"]` says so.
+   `attrs["note"]` says so. Under `MIN_HISTORY` days there is no forecast (an error).
+6. A history without negative amounts gets no negative forecast or lower bound.
 
 Period totals (month, quarter, fiscal year) are simulated: sample paths add a random-walk level error and
 resampled daily errors, both sized from the same backtest, to the forecast.
@@ -21,7 +23,10 @@ resampled daily errors, both sized from the same backtest, to the forecast.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +39,7 @@ PROJECTION_MONTHS = 12   # months of period projections
 PATH_DAYS = 400          # days each fit forecasts: the daily horizon and every projected period
 FIT_WINDOW = 364         # most recent days the models are fitted on
 SHORT_HISTORY = 60       # fewer days than this: the weekday-average model, a wider interval
+MIN_HISTORY = 14         # fewer days than this: no forecast
 SHORT_WIDEN = 1.5
 BACKTEST_DAYS = 28       # days ahead of each internal backtest origin
 BACKTEST_ORIGINS = 3
@@ -69,7 +75,11 @@ def _prepare(history: pd.Series) -> pd.Series:
     nonzero = np.flatnonzero(values.to_numpy() != 0)
     if not nonzero.size:
         raise ValueError("history is all zero: there is no spend to forecast")
-    return values.iloc[nonzero[0]:].rename("cost")
+    values = values.iloc[nonzero[0]:].rename("cost")
+    if len(values) < MIN_HISTORY:
+        raise ValueError(f"history has {len(values)} day(s) of spend from {values.index[0]:%Y-%m-%d}; a forecast "
+                         f"needs at least {MIN_HISTORY} days")
+    return values
 
 
 def _check(horizon: int, level: float, method: str, max_horizon: int = MAX_HORIZON) -> None:
@@ -121,9 +131,7 @@ class Forecaster:
         actual = np.stack([values[o:o + ahead] for o in origins])
         self.errors_ = {k: float(np.mean(np.abs(actual - p))) for k, p in preds.items()}
         mse = {k: float(np.mean((actual - p) ** 2)) for k, p in preds.items()}
-        best = sorted(mse, key=mse.get)[:COMBINE]
-        inverse = {k: 1 / max(mse[k], 1e-12) for k in best}
-        self.weights_ = {k: inverse[k] / sum(inverse.values()) for k in best}
+        self.weights_ = self._weights(mse, preds, actual)
         combined = sum(w * preds[k] for k, w in self.weights_.items())
         scale = np.array([self._level_of(values[:o]) for o in origins])[:, None]
         self.residuals_ = (actual - combined) / scale
@@ -138,6 +146,16 @@ class Forecaster:
         self.note_ = (f"Only {len(y)} days of history (under two months): a weekday-average forecast with a "
                       f"wider interval. Treat it as a rough guide." if short else "")
         return self
+
+    @staticmethod
+    def _weights(mse: dict[str, float], preds: dict[str, np.ndarray], actual: np.ndarray) -> dict[str, float]:
+        """The best `COMBINE` candidates weighted by inverse backtest MSE, if that combination's backtest
+        MSE beats the best candidate's; else the best candidate alone."""
+        best = sorted(mse, key=mse.get)[:COMBINE]
+        inverse = {k: 1 / max(mse[k], 1e-12) for k in best}
+        weights = {k: inverse[k] / sum(inverse.values()) for k in best}
+        combined = sum(w * preds[k] for k, w in weights.items())
+        return weights if np.mean((actual - combined) ** 2) < mse[best[0]] else {best[0]: 1.0}
 
     @staticmethod
     def _backtest(model, values: np.ndarray, origins: list[int], ahead: int) -> np.ndarray | None:
@@ -191,6 +209,8 @@ class Forecaster:
         lo, hi = self._band(horizon)
         out = pd.DataFrame({"forecast": point, "lower": point + lo - spread, "upper": point + hi + spread},
                            index=days)
+        if self.history_.min() >= 0:
+            out = out.clip(lower=0.0)
         out.attrs.update(method=self.method_, note=self.note_, level=self.level)
         return out
 
@@ -204,8 +224,31 @@ class Forecaster:
         level = np.cumsum(rng.normal(0.0, step, (paths, days)), axis=1)
         noise = rng.choice(daily, size=(paths, days))
         edge, spread = edge_schedule(self._days(days), self.edges_)
-        return (self.path_[:days] + edge + self.scale_ * (level + noise)
-                + rng.normal(0.0, 1.0, (paths, days)) * spread)
+        out = (self.path_[:days] + edge + self.scale_ * (level + noise)
+               + rng.normal(0.0, 1.0, (paths, days)) * spread)
+        return np.maximum(out, 0.0) if self.history_.min() >= 0 else out
+
+
+_FITTED: OrderedDict[tuple, Forecaster] = OrderedDict()
+_FITTED_MAX = 256
+_FITTED_LOCK = threading.Lock()
+
+
+def fitted(history: pd.Series, level: float = 0.8, method: str = "auto") -> Forecaster:
+    """`Forecaster(level, method).fit(history)`, remembered by the history's content: a page that changes
+    one series re-fits that series only."""
+    y = _prepare(history)
+    key = (y.index[0], len(y), hashlib.blake2b(y.to_numpy().tobytes(), digest_size=16).digest(), level, method)
+    with _FITTED_LOCK:
+        if key in _FITTED:
+            _FITTED.move_to_end(key)
+            return _FITTED[key]
+    model = Forecaster(level, method).fit(y)
+    with _FITTED_LOCK:
+        _FITTED[key] = model
+        while len(_FITTED) > _FITTED_MAX:
+            _FITTED.popitem(last=False)
+    return model
 
 
 def forecast_series(history: pd.Series, horizon: int, *, level: float = 0.8, method: str = "auto") -> pd.DataFrame:
@@ -328,12 +371,27 @@ def project_periods(history: pd.Series, *, level: float = 0.8, method: str = "au
     return out
 
 
+def _part(series: pd.Series, days: pd.DatetimeIndex, horizon: int, level: float,
+          method: str) -> tuple[pd.DataFrame, str]:
+    """One part's forecast on `days`: modelled, or flat when it has too little spend to model."""
+    spent = np.flatnonzero(series.to_numpy() != 0)
+    if spent.size and len(series) - spent[0] >= MIN_HISTORY:
+        fc = fitted(series, level, method).predict(horizon).reindex(days, fill_value=0.0)
+        return fc, fc.attrs["method"]
+    recent = series.iloc[spent[0]:] if spent.size else series.iloc[-1:]
+    flat = np.full(len(days), float(recent.mean()))
+    frame = pd.DataFrame({"forecast": flat, "lower": np.full(len(days), float(min(recent.min(), 0, flat[0]))),
+                          "upper": np.full(len(days), float(max(recent.max(), 0)))}, index=days)
+    return frame, (f"Mean of its {len(recent)} day(s) of spend (too few to model)" if spent.size else "No spend")
+
+
 def forecast_by(daily: pd.DataFrame, horizon: int, *, top_n: int = 5, level: float = 0.8,
                 method: str = "auto", other: str = "Other",
                 total: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reconciled forecasts of the top `top_n` columns of `daily` (days x series), the rest as `other`.
 
-    Series are ranked by their last 28 days of cost. The total (the sum of all columns) is forecast on its
+    Series are ranked by their last 28 days of cost. A part with under MIN_HISTORY days of spend is
+    forecast flat at its mean, its range as the interval. The total (the sum of all columns) is forecast on its
     own; the gap between it and the sum of the parts is shared among the parts in proportion to the
     variance of their interval, so the parts add up to the total on every day. Returns (parts, total):
     parts is long (day, series, forecast, lower, upper), total is `forecast_series` of the sum with the
@@ -348,17 +406,10 @@ def forecast_by(daily: pd.DataFrame, horizon: int, *, top_n: int = 5, level: flo
     if rest:
         parts[other] = daily[rest].sum(axis=1)
     if total is None:
-        total = forecast_series(daily.sum(axis=1), horizon, level=level, method=method)
+        total = fitted(daily.sum(axis=1), level, method).predict(horizon)
     forecasts, methods = {}, {}
     for name in parts.columns:
-        series = parts[name]
-        if (series != 0).sum() == 0:
-            zero = np.zeros(horizon)
-            forecasts[name] = pd.DataFrame({"forecast": zero, "lower": zero, "upper": zero}, index=total.index)
-            methods[name] = "no spend"
-            continue
-        fc = forecast_series(series, horizon, level=level, method=method).reindex(total.index, fill_value=0.0)
-        forecasts[name], methods[name] = fc, fc.attrs.get("method", "")
+        forecasts[name], methods[name] = _part(parts[name], total.index, horizon, level, method)
     var = np.stack([((f["upper"] - f["lower"]).to_numpy() / 2) ** 2 for f in forecasts.values()])
     point = np.stack([f["forecast"].to_numpy() for f in forecasts.values()])
     gap = total["forecast"].to_numpy() - point.sum(axis=0)

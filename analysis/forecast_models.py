@@ -45,11 +45,12 @@ def _quiet(fit: Callable[[], np.ndarray]) -> np.ndarray:
 
 
 def ets(y: np.ndarray, horizon: int) -> np.ndarray:
-    """ETS(A, Ad, A): additive errors, damped trend, weekly seasonality (statsmodels ETSModel)."""
+    """ETS(A, Ad, A): additive errors, damped trend, weekly seasonality (statsmodels ETSModel; initial
+    states from the first weeks, the heuristic that keeps the fit fast)."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     return _quiet(lambda: ETSModel(y, error="add", trend="add", damped_trend=True, seasonal="add",
-                                   seasonal_periods=PERIOD).fit(disp=False).forecast(horizon))
+                                   seasonal_periods=PERIOD, initialization_method="heuristic").fit(disp=False).forecast(horizon))
 
 
 def stl_ets(y: np.ndarray, horizon: int) -> np.ndarray:
@@ -58,7 +59,8 @@ def stl_ets(y: np.ndarray, horizon: int) -> np.ndarray:
     from statsmodels.tsa.forecasting.stl import STLForecast
 
     return _quiet(lambda: STLForecast(
-        y, ETSModel, model_kwargs={"error": "add", "trend": "add", "damped_trend": True}, period=PERIOD,
+        y, ETSModel, model_kwargs={"error": "add", "trend": "add", "damped_trend": True,
+                                    "initialization_method": "heuristic"}, period=PERIOD,
         robust=True).fit(fit_kwargs={"disp": False}).forecast(horizon))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.forecast import MAX_HORIZON, Forecaster, backtest, forecast_by, project_periods
+from analysis.forecast import MAX_HORIZON, backtest, fitted, forecast_by, project_periods
 from analysis.query import CostQueries, Filters
 
 TOTAL = "Total"
@@ -52,7 +52,7 @@ def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost
     if wide.empty or not (wide.to_numpy() != 0).any():
         return None
     total_history = wide.sum(axis=1)
-    model = Forecaster(level).fit(total_history)
+    model = fitted(total_history, level)
     projections = project_periods(total_history, fiscal_year_start=fiscal_year_start, forecaster=model)
     if dimension:
         parts, total = forecast_by(wide, MAX_HORIZON, top_n=top_n, level=level, total=model.predict(MAX_HORIZON))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.forecast import Forecaster, backtest, forecast_by, forecast_series, project_periods
+from analysis.forecast import Forecaster, backtest, fitted, forecast_by, forecast_series, project_periods
 
 WEEK = np.array([1.0, 1.02, 1.0, 0.98, 0.95, 0.6, 0.55])  # Monday first
 
@@ -138,6 +138,32 @@ def test_forecasts_by_dimension_add_up_to_the_total_forecast():
     assert other == pytest.approx(100 * WEEK.mean(), rel=0.15)
 
 
+def test_a_part_too_new_to_model_is_forecast_flat_and_still_adds_up():
+    wide = pd.DataFrame({"compute": daily(seed=1), "new": 0.0})
+    wide.iloc[-5:, 1] = [40.0, 60.0, 50.0, 45.0, 55.0]
+    parts, total = forecast_by(wide, 10, top_n=2)
+    assert "5 day(s) of spend" in total.attrs["methods"]["new"]
+    summed = parts.groupby("day")["forecast"].sum()
+    np.testing.assert_allclose(summed.to_numpy(), total["forecast"].to_numpy(), rtol=1e-9)
+
+
+def test_spend_that_is_never_negative_gets_no_negative_forecast_or_bound():
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2026-01-01", periods=200)
+    sparse = pd.Series(np.where(rng.random(200) < 0.2, rng.uniform(10, 100, 200), 0.0), index=index)
+    fc = forecast_series(sparse, 30)
+    assert fc["lower"].min() == 0.0 and fc["upper"].max() > 50
+
+
+def test_fits_are_remembered_by_content_so_only_a_changed_series_is_refitted():
+    history = daily(days=120)
+    first = fitted(history)
+    assert fitted(history.copy()) is first
+    changed = history.copy()
+    changed.iloc[-1] += 1.0
+    assert fitted(changed) is not first
+
+
 @pytest.mark.parametrize(("history", "horizon", "kwargs", "message"), [
     (pd.Series([], dtype=float, index=pd.DatetimeIndex([])), 7, {}, "history is empty"),
     (pd.Series(0.0, index=pd.date_range("2026-01-01", periods=90)), 7, {}, "all zero"),
@@ -147,6 +173,7 @@ def test_forecasts_by_dimension_add_up_to_the_total_forecast():
     (pd.Series([1.0, np.nan, 3.0], index=pd.date_range("2026-01-01", periods=3)), 7, {},
      "first on 2026-01-02"),
     (pd.Series([1.0, 2.0], index=[1, 2]), 7, {}, "indexed by dates"),
+    (pd.Series(5.0, index=pd.date_range("2026-01-01", periods=10)), 7, {}, "10 day.s. of spend from 2026-01-01"),
     (daily(), 0, {}, "from 1 to 90"),
     (daily(), 91, {}, "from 1 to 90"),
     (daily(), 7, {"level": 1.5}, "level must be between"),
