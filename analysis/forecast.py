@@ -17,8 +17,8 @@ Method (`method="auto"`):
    `attrs["note"]` says so. Under `MIN_HISTORY` days there is no forecast (an error).
 6. A history without negative amounts gets no negative forecast or lower bound.
 
-Period totals (month, quarter, fiscal year) are simulated: sample paths add a random-walk level error and
-resampled daily errors, both sized from the same backtest, to the forecast.
+Period totals (month, quarter, fiscal year) are simulated: sample paths add a level error and resampled
+daily errors, both sized from the same backtest, to the forecast (see `Forecaster.simulate`).
 """
 
 from __future__ import annotations
@@ -215,18 +215,38 @@ class Forecaster:
         return out
 
     def simulate(self, days: int, paths: int = 2000, seed: int = 0) -> np.ndarray:
-        """`paths` x `days` sample paths of daily cost: forecast + random-walk level error + daily error."""
+        """`paths` x `days` sample paths of daily cost: forecast + a level error + daily errors.
+
+        As in the daily interval, the level error of a path is a Student t draw for one more backtest
+        origin (mean and spread of the origins' mean errors), growing with the square root of the days
+        ahead beyond the backtest horizon; daily errors are resampled from the scatter around each
+        origin's mean.
+        """
         rng = np.random.default_rng(seed)
         res = self.residuals_ * self.widen_
-        origin_bias = res.mean(axis=1, keepdims=True)
-        daily = (res - origin_bias).ravel()
-        step = np.sqrt(3 * np.mean(origin_bias ** 2) / res.shape[1])
-        level = np.cumsum(rng.normal(0.0, step, (paths, days)), axis=1)
+        origins, ahead = res.shape
+        means = res.mean(axis=1)
+        daily = (res - means[:, None]).ravel()
+        if origins > 1:
+            draw = means.mean() + means.std(ddof=1) * np.sqrt(1 + 1 / origins) * rng.standard_t(origins - 1, paths)
+        else:
+            draw = means[0] + abs(means[0]) * rng.normal(0.0, 2.0, paths)
+        grow = np.sqrt(np.maximum(np.arange(1, days + 1) / ahead, 1.0))
         noise = rng.choice(daily, size=(paths, days))
         edge, spread = edge_schedule(self._days(days), self.edges_)
-        out = (self.path_[:days] + edge + self.scale_ * (level + noise)
+        out = (self.path_[:days] + edge + self.scale_ * (draw[:, None] * grow + noise)
                + rng.normal(0.0, 1.0, (paths, days)) * spread)
         return np.maximum(out, 0.0) if self.history_.min() >= 0 else out
+
+
+    def cumulative(self, days: int = MAX_HORIZON) -> pd.DataFrame:
+        """Total cost of the next 1..`days` days (index: last day included): forecast, and the central
+        `level` interval of that total from simulated paths (narrower than adding up daily bounds)."""
+        paths = np.cumsum(self.simulate(days), axis=1)
+        alpha = (1 - self.level) / 2
+        lo, hi = np.quantile(paths, [alpha, 1 - alpha], axis=0)
+        point = np.cumsum(self.predict(days)["forecast"].to_numpy()) if days <= MAX_HORIZON else None
+        return pd.DataFrame({"forecast": point, "lower": lo, "upper": hi}, index=self._days(days))
 
 
 _FITTED: OrderedDict[tuple, Forecaster] = OrderedDict()
@@ -307,8 +327,7 @@ class Period:
 
 def _periods(first_day: pd.Timestamp, fiscal_year_start: int, months: int) -> list[Period]:
     """Months, fiscal quarters and the fiscal year that end within `months` months of `first_day`."""
-    horizon_end = (first_day + pd.offsets.MonthBegin(0) if first_day.day == 1 else
-                   first_day + pd.offsets.MonthBegin(1)) + pd.DateOffset(months=months - 1)
+    horizon_end = first_day.replace(day=1) + pd.DateOffset(months=months)
     out = []
     month = first_day.replace(day=1)
     while month < horizon_end:
@@ -403,6 +422,8 @@ def forecast_by(daily: pd.DataFrame, horizon: int, *, top_n: int = 5, level: flo
     keep = list(recent.index[:top_n])
     parts = daily[keep].copy()
     rest = [c for c in daily.columns if c not in keep]
+    while other in daily.columns:  # a real value already has the name
+        other += " (the rest)"
     if rest:
         parts[other] = daily[rest].sum(axis=1)
     if total is None:

@@ -32,11 +32,13 @@ def daily_history(q: CostQueries, filters: Filters, metric: str = "EffectiveCost
 @dataclass(frozen=True)
 class ForecastView:
     """What the Forecast page shows: `history` (days x series, the parts when by a dimension), `total`
-    (MAX_HORIZON days: forecast, lower, upper), `parts` (long: day, series, forecast, lower, upper; empty
+    (MAX_HORIZON days: forecast, lower, upper), `cumulative` (the total of the next 1..MAX_HORIZON days, by
+    last day, with its own interval), `parts` (long: day, series, forecast, lower, upper; empty
     for the total alone), `projections` (see `project_periods`), `method`, `note`, `methods` per part."""
 
     history: pd.DataFrame
     total: pd.DataFrame
+    cumulative: pd.DataFrame
     parts: pd.DataFrame
     projections: pd.DataFrame
     method: str
@@ -47,24 +49,25 @@ class ForecastView:
 def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", dimension: str | None = None,
                   level: float = 0.8, top_n: int = 5, fiscal_year_start: int = 1) -> ForecastView | None:
     """Forecast the scope's total `MAX_HORIZON` days ahead (and its top `top_n` `dimension` values plus
-    Other, reconciled to the total), and project months, quarters and the fiscal year. None without data."""
+    Other, reconciled to the total), and project months, quarters and the fiscal year. None without spend;
+    ValueError (a message for the user) when the history is too short to forecast."""
     wide = daily_history(q, filters, metric, dimension)
     if wide.empty or not (wide.to_numpy() != 0).any():
         return None
     total_history = wide.sum(axis=1)
     model = fitted(total_history, level)
     projections = project_periods(total_history, fiscal_year_start=fiscal_year_start, forecaster=model)
+    total = model.predict(MAX_HORIZON)
     if dimension:
-        parts, total = forecast_by(wide, MAX_HORIZON, top_n=top_n, level=level, total=model.predict(MAX_HORIZON))
-        keep = list(parts["series"].unique())
-        history = wide[[c for c in keep if c in wide.columns]].copy()
-        rest = [c for c in wide.columns if c not in keep]
-        if rest:
-            history[keep[-1]] = wide[rest].sum(axis=1)
+        parts, total = forecast_by(wide, MAX_HORIZON, top_n=top_n, level=level, total=total)
+        names = list(parts["series"].unique())
+        history = wide.reindex(columns=names)
+        if history.isna().all().any():  # the folded rest, under the name forecast_by gave it
+            history[names[-1]] = wide[[c for c in wide.columns if c not in names]].sum(axis=1)
         methods = total.attrs["methods"]
     else:
-        total, parts, history, methods = model.predict(MAX_HORIZON), pd.DataFrame(), wide, {}
-    return ForecastView(history, total, parts, projections, model.method_, model.note_, methods)
+        parts, history, methods = pd.DataFrame(), wide, {}
+    return ForecastView(history, total, model.cumulative(), parts, projections, model.method_, model.note_, methods)
 
 
 def accuracy(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", level: float = 0.8,

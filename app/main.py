@@ -21,6 +21,7 @@ navigation = st.navigation(
             st.Page(PAGES / "explore.py", title="Explore", icon=":material/query_stats:"),
             st.Page(PAGES / "tags.py", title="Tags", icon=":material/sell:"),
             st.Page(PAGES / "anomalies.py", title="Anomalies", icon=":material/crisis_alert:"),
+            st.Page(PAGES / "forecast.py", title="Forecast", icon=":material/trending_up:"),
         ],
         "Allocation": [
             st.Page(PAGES / "allocation.py", title="Allocation rules", icon=":material/account_tree:"),

@@ -167,6 +167,16 @@ def anomaly_explain(*args: object):
     return compute("anomaly_monitor.root_cause", *args)
 
 
+def forecast_view(*args: object):
+    """Daily forecast, reconciled parts and period projections (`analysis.forecast_report.forecast_view`), cached."""
+    return compute("forecast_report.forecast_view", *args)
+
+
+def forecast_accuracy(*args: object):
+    """Backtest of the automatic forecast against seasonal naive (`analysis.forecast_report.accuracy`), cached."""
+    return compute("forecast_report.accuracy", *args)
+
+
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _allocated(root: str, version: int, method: str, rules_text: str, args: tuple) -> object:
     from analysis.allocation.split import load_metric_tables

@@ -24,6 +24,19 @@ def money(value: float | None, currency: str | None = None, precise: bool = Fals
     return f"{sign}{text} {currency}"
 
 
+def short_money(value: float | None, currency: str | None = None) -> str:
+    """`$1.32M`, `$845K` style (three significant digits) where space is short; `money()` below 10,000."""
+    if value is None or pd.isna(value) or abs(value) < 10_000:
+        return money(value, currency)
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size * 0.9995:
+            scaled = abs(value) / size
+            text = f"{scaled:.3g}" if scaled < 1000 else f"{scaled:,.0f}"
+            break
+    sign = "-" if value < 0 else ""
+    return f"{sign}${text}{suffix}" if currency in (None, "", "USD") else f"{sign}{text}{suffix} {currency}"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:+.1%}"
 

@@ -66,7 +66,8 @@ def test_every_page_opens_and_a_filter_changes_a_kpi(page, app_url):
     assert "provider=Microsoft" in page.url
 
     for link, title in (("Explore", "Explore"), ("Tags", "Tags"), ("Anomalies", "Anomalies"),
-                        ("Allocation rules", "Allocation"), ("Showback", "Showback"), ("Data", "Data")):
+                        ("Forecast", "Forecast"), ("Allocation rules", "Allocation"), ("Showback", "Showback"),
+                        ("Data", "Data")):
         page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
         page.wait_for_load_state("networkidle")

@@ -138,6 +138,22 @@ def test_forecasts_by_dimension_add_up_to_the_total_forecast():
     assert other == pytest.approx(100 * WEEK.mean(), rel=0.15)
 
 
+def test_a_real_value_named_other_keeps_its_own_forecast():
+    wide = pd.DataFrame({"Other": daily(seed=1), "compute": daily(seed=2, level=500), "tiny": daily(seed=3, level=5)})
+    parts, _ = forecast_by(wide, 7, top_n=2)
+    assert list(parts["series"].unique()) == ["Other", "compute", "Other (the rest)"]
+    assert parts[parts["series"] == "Other"]["forecast"].mean() == pytest.approx(1000 * WEEK.mean(), rel=0.1)
+
+
+def test_the_total_of_the_next_days_has_its_own_narrower_interval():
+    model = Forecaster().fit(daily(days=200, noise=0.08))
+    totals, days = model.cumulative(30), model.predict(30)
+    assert totals["forecast"].iloc[-1] == pytest.approx(days["forecast"].sum())
+    last = totals.iloc[-1]
+    assert last["lower"] < last["forecast"] < last["upper"]
+    assert last["upper"] - last["lower"] < (days["upper"] - days["lower"]).sum() / 2
+
+
 def test_a_part_too_new_to_model_is_forecast_flat_and_still_adds_up():
     wide = pd.DataFrame({"compute": daily(seed=1), "new": 0.0})
     wide.iloc[-5:, 1] = [40.0, 60.0, 50.0, 45.0, 55.0]

@@ -1,0 +1,89 @@
+"""The Forecast page: its numbers match `analysis.forecast_report` on the same cache, the parts of a forecast
+by dimension add up to the total, and the horizon only slices the forecast."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis.forecast_report import forecast_view
+from analysis.query import Filters
+from app.ui import money
+from tests.conftest import ROOT, SAMPLE_END
+
+
+@pytest.fixture
+def app(sample_cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    return AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+
+
+@pytest.fixture(scope="module")
+def expected(sample_cache):
+    """The total forecast as the analysis computes it for the page's default scope (all history, USD)."""
+    scope = Filters(end=SAMPLE_END, currency="USD")
+    return forecast_view(sample_cache.queries(), scope, "EffectiveCost", None, 0.8, 5, 1)
+
+
+def _metric(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def _table(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _forecast_page(app: AppTest) -> AppTest:
+    at = app.run()
+    at.switch_page("../pages/forecast.py").run()
+    assert not at.exception
+    return at
+
+
+def _submit(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Forecast").click().run()
+    assert not at.exception
+    return at
+
+
+def test_projections_match_the_analysis_and_the_horizon_slices(app, expected):
+    at = _forecast_page(app)
+    assert at.title[0].value == "Forecast"
+
+    month = expected.projections[expected.projections["kind"] == "Month"].iloc[0]
+    shown = _metric(at, "This month (projected)").value
+    assert re.fullmatch(r"\$[\d,]+", shown)
+    assert shown == money(month["forecast"])
+    year = expected.projections[expected.projections["kind"] == "Fiscal year"].iloc[0]
+    assert _metric(at, "Fiscal year (projected)").value == money(year["forecast"])
+    assert _metric(at, "Forecast, next 30 days").value == money(expected.total["forecast"].iloc[:30].sum())
+
+    table = _table(at, "kind")
+    assert table["forecast"].iloc[0] == pytest.approx(month["forecast"], abs=0.01)
+    assert len(table) == len(expected.projections)
+
+    trust = _table(at, "mase")
+    assert list(trust["method"]) == ["Automatic", "Seasonal naive (last week repeated)"]
+    assert ((trust["coverage"] >= 0) & (trust["coverage"] <= 1)).all()
+
+    at.slider(key="fc_horizon").set_value(14)
+    _submit(at)
+    labels = [m.label for m in at.metric]
+    assert "Forecast, next 14 days" in labels and "Forecast, next 30 days" not in labels
+    assert _metric(at, "Forecast, next 14 days").value == money(expected.total["forecast"].iloc[:14].sum())
+    assert _metric(at, "This month (projected)").value == shown  # the horizon re-forecasts nothing
+
+
+def test_forecast_by_service_adds_up_to_the_total(app, sample_frame):
+    at = _forecast_page(app)
+    total = _metric(at, "Forecast, next 30 days").value
+    at.selectbox(key="fc_dimension").set_value("ServiceName")
+    _submit(at)
+
+    parts = _table(at, "series")
+    services = set(sample_frame["ServiceName"].dropna())
+    assert len(parts) == 6 and parts["series"].iloc[-1] == "Other"  # the top 5 services, then the rest
+    assert set(parts["series"].iloc[:5]) <= services
+    assert money(parts["forecast"].sum()) == total == _metric(at, "Forecast, next 30 days").value
+    assert (parts["lower"] <= parts["forecast"]).all() and (parts["forecast"] <= parts["upper"]).all()
