@@ -34,6 +34,8 @@ test: $(VENV)/.test chromium
 
 bench: $(VENV)/.test
 	$(PY) -m bench.query
+	$(PY) -m bench.anomalies
+	$(PY) -m bench.forecast
 
 clean:
 	rm -rf $(VENV) data/cache

@@ -138,14 +138,27 @@ class Forecaster:
         self.widen_ = SHORT_WIDEN if short else 1.0
         recent = values[-FIT_WINDOW:]
         self.scale_ = self._level_of(values)
-        self.path_ = np.zeros(PATH_DAYS)
-        for name, w in self.weights_.items():
-            self.path_ += w * (models.get(name) or MODELS[name])(recent, PATH_DAYS)
+        self.path_ = self._final(models, recent)
         self.method_ = " + ".join(f"{w:.0%} {LABELS[k]}" for k, w in self.weights_.items()) \
             if len(self.weights_) > 1 else LABELS[next(iter(self.weights_))]
         self.note_ = (f"Only {len(y)} days of history (under two months): a weekday-average forecast with a "
                       f"wider interval. Treat it as a rough guide." if short else "")
         return self
+
+    def _final(self, models: dict, recent: np.ndarray) -> np.ndarray:
+        """The chosen model(s) refitted on the recent window, PATH_DAYS ahead. A model that fails here
+        (it fitted on the shorter backtest windows) leaves its weight to the others, or to seasonal naive."""
+        paths = {}
+        for name in self.weights_:
+            try:
+                paths[name] = (models.get(name) or MODELS[name])(recent, PATH_DAYS)
+            except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError):
+                continue
+        if not paths:
+            self.weights_, paths = {"snaive": 1.0}, {"snaive": MODELS["snaive"](recent, PATH_DAYS)}
+        total = sum(self.weights_[k] for k in paths)
+        self.weights_ = {k: self.weights_[k] / total for k in paths}
+        return sum(w * paths[k] for k, w in self.weights_.items())
 
     @staticmethod
     def _weights(mse: dict[str, float], preds: dict[str, np.ndarray], actual: np.ndarray) -> dict[str, float]:

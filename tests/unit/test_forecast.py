@@ -203,3 +203,18 @@ def test_bad_input_gets_a_message_that_names_the_problem(history, horizon, kwarg
 def test_a_frame_instead_of_a_series_is_refused():
     with pytest.raises(TypeError, match="pandas Series"):
         forecast_series(daily().to_frame(), 7)
+
+
+def test_a_model_that_fails_on_the_final_fit_falls_back_to_seasonal_naive(monkeypatch):
+    from analysis import forecast_models
+
+    def theta_until_long(y, horizon):
+        if len(y) > 300:
+            raise ValueError("no convergence")
+        return forecast_models.seasonal_naive(y, horizon)
+
+    monkeypatch.setitem(forecast_models.MODELS, "theta", theta_until_long)
+    history = daily(days=320)  # backtest windows end at most 292 days in; the final fit sees 320
+    fc = forecast_series(history, 14, method="theta")
+    assert fc.attrs["method"] == "Seasonal naive (last week repeated)"
+    np.testing.assert_allclose(fc["forecast"].to_numpy()[:7], history.to_numpy()[-7:])
