@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
@@ -117,6 +118,42 @@ def _allocate(args: argparse.Namespace) -> int:
     return 0 if abs(allocated - source) < 0.01 else 1
 
 
+def _forecast(args: argparse.Namespace) -> int:
+    from analysis.forecast_report import forecast_view
+    from analysis.query import Filters
+
+    q = FocusCache(args.cache).queries()
+    currencies = q.currencies()
+    filters = Filters(currency=args.currency or (currencies[0] if currencies else None))
+    try:
+        view = forecast_view(q, filters, args.metric, args.by, args.level, args.top, args.fiscal_year_start)
+    except ValueError as error:
+        print(f"No forecast: {error}", file=sys.stderr)
+        return 2
+    if view is None:
+        print("No forecast: the cache holds no spend", file=sys.stderr)
+        return 2
+    if view.note:
+        print(view.note, file=sys.stderr)
+    span = view.cumulative.iloc[args.horizon - 1]
+    table = view.projections[["kind", "period", "actual", "forecast", "lower", "upper"]]
+    print(f"{args.metric} in {filters.currency}; method: {view.method}; {args.level:.0%} intervals")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    money = lambda v: round(float(v), 2)  # noqa: E731
+    parts = {}
+    if args.by:
+        sums = view.parts[view.parts["day"] < span.name + dt.timedelta(days=1)].groupby("series", sort=False)
+        parts = {k: money(v) for k, v in sums["forecast"].sum().items()}
+    print(json.dumps({
+        "currency": filters.currency, "metric": args.metric, "method": view.method, "level": args.level,
+        "first_day": str(view.total.index[0].date()), "horizon_days": args.horizon,
+        "next_days": {"forecast": money(span["forecast"]), "lower": money(span["lower"]), "upper": money(span["upper"])},
+        "periods": [{"kind": r.kind, "period": r.period, "actual": money(r.actual), "forecast": money(r.forecast),
+                     "lower": money(r.lower), "upper": money(r.upper)} for r in table.itertuples()],
+        "by": args.by, "parts": parts}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache folder (default: data/cache)")
@@ -140,7 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                       help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")
     snow.set_defaults(run=_publish)
+    fc = commands.add_parser("forecast", help="forecast the next days and project months, quarters and the fiscal year")
+    fc.add_argument("--horizon", type=int, default=30, help="days ahead for the next-days total (1-90, default 30)")
+    fc.add_argument("--level", type=float, default=0.8, help="interval level (default 0.8)")
+    fc.add_argument("--metric", default="EffectiveCost", help="cost column (default EffectiveCost)")
+    fc.add_argument("--by", help="also forecast this dimension's top values (e.g. ServiceName), reconciled")
+    fc.add_argument("--top", type=int, default=5, help="values forecast on their own with --by (default 5)")
+    fc.add_argument("--fiscal-year-start", type=int, default=1, help="first month of the fiscal year (1-12)")
+    fc.add_argument("--currency", help="billing currency when the data holds several")
+    fc.set_defaults(run=_forecast)
     args = parser.parse_args(argv)
+    if args.command == "forecast" and not 1 <= args.horizon <= 90:
+        parser.error(f"--horizon must be from 1 to 90 days, got {args.horizon}")
     return args.run(args)
 
 

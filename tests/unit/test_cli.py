@@ -96,3 +96,26 @@ def test_allocate_check_rejects_invalid_rules_naming_the_rule(tmp_path):
     done = _cli("allocate", "--check", "--rules", str(rules), "--data", str(SAMPLE_1000), cache=tmp_path)
     assert done.returncode == 2
     assert "rules.yaml" in done.stderr and "'Broken'" in done.stderr and "invalid regex" in done.stderr
+
+
+def test_forecast_prints_projections_whose_actuals_and_parts_add_up(sample_cache, sample_frame):
+    done = _cli("forecast", "--by", "ServiceName", "--top", "3", "--horizon", "14", "--fiscal-year-start", "4",
+                cache=sample_cache.root)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["first_day"] == "2026-11-16" and result["currency"] == "USD"
+    november = result["periods"][0]
+    assert november["period"] == "Nov 2026"
+    days = sample_frame["ChargePeriodStart"].dt.tz_localize(None)
+    assert november["actual"] == pytest.approx(sample_frame.loc[days >= "2026-11-01", "EffectiveCost"].sum(), abs=0.01)
+    assert november["lower"] < november["forecast"] < november["upper"]
+    assert [p["period"] for p in result["periods"] if p["kind"] != "Month"] == \
+        ["FY2027 Q3", "FY2027 Q4", "FY2028 Q1", "FY2028 Q2", "FY2027"]
+    assert len(result["parts"]) == 4 and "Other" in result["parts"]
+    assert sum(result["parts"].values()) == pytest.approx(result["next_days"]["forecast"], abs=0.05)
+    assert "Nov 2026" in done.stdout and "FY2027" in done.stdout
+
+
+def test_forecast_refuses_an_unknown_metric_naming_it(sample_cache):
+    done = _cli("forecast", "--metric", "Costs", cache=sample_cache.root)
+    assert done.returncode == 2 and "Unknown cost metric 'Costs'" in done.stderr
