@@ -11,7 +11,6 @@ from analysis.dimensions import METRICS
 from app.state import allocation_dimensions, ask, dimension_label, forecast_accuracy, forecast_view
 from app.ui import PALETTE, empty_state, money, money_column, page_view, short_money
 
-HISTORY_DAYS = 120
 BACKTEST_HORIZON = 28  # days ahead of each origin in `forecast_report.accuracy`
 METHOD_NAMES = {"auto": "Automatic", "snaive": "Seasonal naive (last week repeated)"}
 
@@ -97,7 +96,8 @@ c4.metric("Method", "Automatic" if blend else fc.method, "weighted blend" if ble
 st.caption(f"Method of the total: {fc.method}.")
 
 # Chart: recent actual days, then the forecast with the interval of the total.
-history = fc.history.iloc[-HISTORY_DAYS:]
+shown_days = min(180, max(90, 2 * horizon))  # history shown: twice the horizon, 90 to 180 days
+history = fc.history.iloc[-shown_days:]
 end_of_forecast = first_day + pd.Timedelta(days=horizon)
 band = total.rename_axis("day").reset_index()
 actual_total = history.sum(axis=1).rename("cost").rename_axis("day").reset_index()
@@ -105,7 +105,7 @@ y_title = f"Daily cost ({cur or 'USD'})"
 axis_format = "$,.0f" if cur in (None, "USD") else ",.0f"
 tip = ",.2f"
 x = alt.X("day:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
-band_layer = alt.Chart(band).mark_area(opacity=0.22, color="#8da0cb").encode(
+band_layer = alt.Chart(band).mark_area(opacity=0.35, color="#8da0cb").encode(
     x=x, y=alt.Y("lower:Q", title=y_title, axis=alt.Axis(format=axis_format)), y2="upper:Q",
     tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("forecast:Q", title="Total forecast", format=tip),
              alt.Tooltip("lower:Q", title=f"Low ({pct})", format=tip),
@@ -139,7 +139,7 @@ if by:
                  alt.Tooltip("lower:Q", title=f"Low ({pct})", format=tip),
                  alt.Tooltip("upper:Q", title=f"High ({pct})", format=tip)]).transform_calculate(rank=rank)
     chart = actual_layer + part_areas + band_layer + total_line + today
-    explain = (f"Left of the dotted line: actual daily cost of the last {HISTORY_DAYS} days, stacked by "
+    explain = (f"Left of the dotted line: actual daily cost of the last {shown_days} days, stacked by "
                f"{title if title.startswith('Tag') else title.lower()}. Right: each value's forecast (paler, "
                "stacked), reconciled so they add up to the total forecast (dark dashed) on every day; "
                f"shaded: the total's {pct} interval, where about {pct} of actual days should fall.")
@@ -148,9 +148,9 @@ else:
         x=x, y=alt.Y("cost:Q", title=y_title, axis=alt.Axis(format=axis_format)),
         tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("cost:Q", title="Actual", format=tip)])
     chart = band_layer + actual_layer + total_line + today
-    explain = (f"Blue: actual daily cost of the last {HISTORY_DAYS} days · dark dashed: forecast · shaded: "
+    explain = (f"Blue: actual daily cost of the last {shown_days} days · dark dashed: forecast · shaded: "
                f"its {pct} interval, where about {pct} of actual days should fall.")
-st.subheader(f"Daily cost: last {HISTORY_DAYS} days and next {horizon}")
+st.subheader(f"Daily cost: last {shown_days} days and next {horizon}")
 st.altair_chart(chart.properties(height=360).resolve_scale(color="shared"), width="stretch")
 st.caption(explain)
 

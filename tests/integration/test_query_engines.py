@@ -208,3 +208,21 @@ def test_group_and_filter_by_an_allocation_dimension(q, data):
     untagged = data[~data["Tags"].fillna("").str.lower().str.contains('"team"')]["EffectiveCost"].sum()
     assert frame["Unallocated"] == pytest.approx(untagged, abs=0.01)
     assert ruled.total(Filters.of(**{"alloc:Team": ["payments"]})) == pytest.approx(frame["payments"], abs=0.01)
+
+
+def test_forecast_history_and_view_are_the_same_on_both_engines(q, data):
+    from analysis.forecast_report import daily_history, forecast_view
+
+    wide = daily_history(q, Filters(), "EffectiveCost", "ProviderName")
+    days = data["ChargePeriodStart"].dt.tz_localize(None).dt.normalize()
+    expected = data.groupby([days, "ProviderName"])["EffectiveCost"].sum().unstack()
+    assert len(wide) == DAYS and wide.index[0] == pd.Timestamp(START)
+    np.testing.assert_allclose(wide[["AWS", "Microsoft"]].to_numpy(), expected[["AWS", "Microsoft"]].to_numpy(),
+                               atol=1e-6)
+    view = forecast_view(q, Filters(), "EffectiveCost", "ProviderName", 0.8, 5, 1)
+    assert view.total.index[0] == pd.Timestamp(START) + pd.Timedelta(days=DAYS)
+    assert view.projections.iloc[0]["period"] == "Apr 2025" and view.projections.iloc[0]["actual"] == 0.0
+    summed = view.parts.groupby("day")["forecast"].sum().to_numpy()
+    np.testing.assert_allclose(summed, view.total["forecast"].to_numpy(), rtol=1e-9)
+    level = data["EffectiveCost"].sum() / DAYS
+    assert view.total["forecast"].iloc[:28].mean() == pytest.approx(level, rel=0.1)
