@@ -83,7 +83,7 @@ def theta(y: np.ndarray, horizon: int) -> np.ndarray:
 
 MODELS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
     "snaive": seasonal_naive, "ets": ets, "stl_ets": stl_ets, "stl_arima": stl_arima, "theta": theta}
-LABELS = {"auto": "Automatic (backtest-weighted combination)", "snaive": "Seasonal naive (last week repeated)",
+LABELS = {"auto": "Automatic (best on backtests)", "snaive": "Seasonal naive (last week repeated)",
           "ets": "ETS, damped trend, weekly seasonality", "stl_ets": "STL + ETS",
           "stl_arima": "STL + ARIMA(1,1,1)", "theta": "Theta", "weekday_mean": "Weekday average"}
 

@@ -47,19 +47,20 @@ class ForecastView:
 
 
 def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", dimension: str | None = None,
-                  level: float = 0.8, top_n: int = 5, fiscal_year_start: int = 1) -> ForecastView | None:
+                  level: float = 0.8, top_n: int = 5, fiscal_year_start: int = 1,
+                  method: str = "auto") -> ForecastView | None:
     """Forecast the scope's total `MAX_HORIZON` days ahead (and its top `top_n` `dimension` values plus
-    Other, reconciled to the total), and project months, quarters and the fiscal year. None without spend;
+    Other, reconciled to the total) with `method` (see `analysis.forecast.METHODS`), and project months, quarters and the fiscal year. None without spend;
     ValueError (a message for the user) when the history is too short to forecast."""
     wide = daily_history(q, filters, metric, dimension)
     if wide.empty or not (wide.to_numpy() != 0).any():
         return None
     total_history = wide.sum(axis=1)
-    model = fitted(total_history, level)
+    model = fitted(total_history, level, method)
     projections = project_periods(total_history, fiscal_year_start=fiscal_year_start, forecaster=model)
     total = model.predict(MAX_HORIZON)
     if dimension:
-        parts, total = forecast_by(wide, MAX_HORIZON, top_n=top_n, level=level, total=total)
+        parts, total = forecast_by(wide, MAX_HORIZON, top_n=top_n, level=level, method=method, total=total)
         names = list(parts["series"].unique())
         history = wide.reindex(columns=names)
         if history.isna().all().any():  # the folded rest, under the name forecast_by gave it
@@ -71,12 +72,12 @@ def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost
 
 
 def accuracy(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", level: float = 0.8,
-             horizon: int = 28, origins: int = 4) -> pd.DataFrame:
-    """Backtest of the automatic forecast against seasonal naive on the scope's total (see `backtest`);
-    empty when the history is too short."""
+             method: str = "auto", horizon: int = 28, origins: int = 4) -> pd.DataFrame:
+    """Backtest of `method` against seasonal naive on the scope's total (see `backtest`); empty when the
+    history is too short."""
     wide = daily_history(q, filters, metric)
+    methods = (method, "snaive") if method != "snaive" else ("snaive",)
     try:
-        return backtest(wide.sum(axis=1), methods=("auto", "snaive"), horizon=horizon, origins=origins,
-                        level=level)
+        return backtest(wide.sum(axis=1), methods=methods, horizon=horizon, origins=origins, level=level)
     except ValueError:
         return pd.DataFrame()

@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from analysis.dimensions import METRICS
+from analysis.forecast import METHODS
+from analysis.forecast_models import LABELS
 from app.state import allocation_dimensions, ask, dimension_label, forecast_accuracy, forecast_view
 from app.ui import PALETTE, empty_state, money, money_column, page_view, short_money
 
 BACKTEST_HORIZON = 28  # days ahead of each origin in `forecast_report.accuracy`
-METHOD_NAMES = {"auto": "Automatic", "snaive": "Seasonal naive (last week repeated)"}
 
 view = page_view("Forecast")
 cur = view.currency
@@ -24,17 +25,21 @@ st.caption("Daily spend ahead from a backtest-weighted combination of statsmodel
 dimensions = ["(total)", "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys"),
               *allocation_dimensions()]
 with st.form("forecast_controls"):
-    c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 2])
+    c1, c2, c3 = st.columns(3)
     dimension = c1.selectbox("Dimension", dimensions, key="fc_dimension",
                              format_func=lambda d: "Total spend" if d == "(total)" else dimension_label(d),
                              help="Forecast the total alone, or its largest values too (the rest as Other).")
-    horizon = c2.slider("Horizon (days)", 7, 90, 30, key="fc_horizon")
-    level = c3.select_slider("Interval", [0.5, 0.8, 0.9, 0.95], 0.8, key="fc_level",
+    method = c2.selectbox("Model", METHODS, key="fc_method", format_func=LABELS.get,
+                          help="Automatic backtests every model on this data and uses the best (or a blend "
+                               "where it backtests better). Pick one to compare it.")
+    fiscal = c3.selectbox("Fiscal year starts", range(1, 13), key="fc_fiscal",
+                          format_func=lambda m: calendar.month_name[m])
+    c1, c2, c3 = st.columns(3)
+    horizon = c1.slider("Horizon (days)", 7, 90, 30, key="fc_horizon")
+    level = c2.select_slider("Interval", [0.5, 0.8, 0.9, 0.95], 0.8, key="fc_level",
                              format_func="{:.0%}".format,
                              help="Share of actual days the interval should hold.")
-    top = c4.slider("Top N", 2, 10, 5, key="fc_top", help="Values forecast on their own when by a dimension.")
-    fiscal = c5.selectbox("Fiscal year starts", range(1, 13), key="fc_fiscal",
-                          format_func=lambda m: calendar.month_name[m])
+    top = c3.slider("Top N", 2, 10, 5, key="fc_top", help="Values forecast on their own when by a dimension.")
     st.form_submit_button("Forecast", icon=":material/trending_up:")
 
 by = None if dimension == "(total)" else dimension
@@ -42,7 +47,7 @@ by = None if dimension == "(total)" else dimension
 scope = view.filters.between(None, view.filters.end)
 try:
     with st.spinner("Forecasting…"):
-        fc = forecast_view(scope, view.metric, by, level, top if by else 5, fiscal)
+        fc = forecast_view(scope, view.metric, by, level, top if by else 5, fiscal, method)
 except ValueError as error:  # e.g. too few days of history to model
     empty_state(f"No forecast for this scope: {str(error).rstrip('.')}.")
     st.stop()
@@ -179,21 +184,25 @@ st.dataframe(projections, hide_index=True, width="stretch", key="fc_projections"
 st.subheader("How far to trust it", help="The forecast of the total, refitted at earlier dates of this data "
              f"and compared with what happened over the next {BACKTEST_HORIZON} days.")
 with st.spinner("Backtesting…"):
-    accuracy = forecast_accuracy(scope, view.metric, level)
-if accuracy.empty or not {"auto", "snaive"} <= set(accuracy.index):
+    accuracy = forecast_accuracy(scope, view.metric, level, method)
+if accuracy.empty:
     st.caption(f"The history is too short to backtest a {BACKTEST_HORIZON}-day forecast.")
 else:
-    auto, naive = accuracy.loc["auto"], accuracy.loc["snaive"]
-    days = int(auto["origins"]) * BACKTEST_HORIZON
-    inside = round(float(auto["coverage"]) * days)
-    change = 1 - float(auto["mae"]) / float(naive["mae"]) if naive["mae"] else 0.0
-    better = (f"**{abs(change):.0%} {'lower' if change > 0 else 'higher'}** than" if abs(change) >= 0.005
-              else "**about the same** as")
-    st.markdown(f"On this data, the automatic forecast's {BACKTEST_HORIZON}-day error was {better} "
-                f"repeating last week; **{inside} of {days}** actual days fell inside its {pct} interval "
+    chosen, naive = accuracy.loc[method], accuracy.loc["snaive"]
+    days = int(chosen["origins"]) * BACKTEST_HORIZON
+    inside = round(float(chosen["coverage"]) * days)
+    name = "automatic forecast" if method == "auto" else f"{LABELS[method]} forecast"
+    if method == "snaive":
+        verdict = "This is the baseline itself"
+    else:
+        change = 1 - float(chosen["mae"]) / float(naive["mae"]) if naive["mae"] else 0.0
+        better = (f"**{abs(change):.0%} {'lower' if change > 0 else 'higher'}** than" if abs(change) >= 0.005
+                  else "**about the same** as")
+        verdict = f"On this data, the {name}'s {BACKTEST_HORIZON}-day error was {better} repeating last week"
+    st.markdown(f"{verdict}; **{inside} of {days}** actual days fell inside its {pct} interval "
                 f"(target {level * days:.0f}).")
     table = accuracy.reset_index()[["method", "mase", "mae", "coverage"]]
-    table["method"] = table["method"].map(lambda m: METHOD_NAMES.get(m, m))
+    table["method"] = table["method"].map(LABELS.get)
     st.dataframe(table, hide_index=True, width="stretch", key="fc_accuracy",
                  column_config={"method": "Method",
                                 "mase": st.column_config.NumberColumn(
@@ -203,7 +212,7 @@ else:
                                 "mae": money_column("Mean absolute daily error", cur),
                                 "coverage": st.column_config.NumberColumn(
                                     f"Days inside the {pct} interval", format="percent")})
-    st.caption(f"{int(auto['origins'])} backtests, {BACKTEST_HORIZON} days each, on the total of this scope.")
+    st.caption(f"{int(chosen['origins'])} backtests, {BACKTEST_HORIZON} days each, on the total of this scope.")
 
 download = band.assign(series="Total")
 download = pd.concat([download, parts]) if by else download

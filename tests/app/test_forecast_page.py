@@ -64,7 +64,7 @@ def test_projections_match_the_analysis_and_the_horizon_slices(app, expected):
     assert len(table) == len(expected.projections)
 
     trust = _table(at, "mase")
-    assert list(trust["method"]) == ["Automatic", "Seasonal naive (last week repeated)"]
+    assert list(trust["method"]) == ["Automatic (best on backtests)", "Seasonal naive (last week repeated)"]
     assert ((trust["coverage"] >= 0) & (trust["coverage"] <= 1)).all()
 
     at.slider(key="fc_horizon").set_value(14)
@@ -87,3 +87,16 @@ def test_forecast_by_service_adds_up_to_the_total(app, sample_frame):
     assert set(parts["series"].iloc[:5]) <= services
     assert money(parts["forecast"].sum()) == total == _metric(at, "Forecast, next 30 days").value
     assert (parts["lower"] <= parts["forecast"]).all() and (parts["forecast"] <= parts["upper"]).all()
+
+
+def test_choosing_a_model_forecasts_and_backtests_with_it(app, sample_cache):
+    at = _forecast_page(app)
+    at.selectbox(key="fc_method").set_value("theta")
+    _submit(at)
+    assert _metric(at, "Method").value == "Theta"
+    trust = _table(at, "mase")
+    assert list(trust["method"]) == ["Theta", "Seasonal naive (last week repeated)"]
+    scope = Filters(end=SAMPLE_END, currency="USD")
+    theta = forecast_view(sample_cache.queries(), scope, "EffectiveCost", None, 0.8, 5, 1, "theta")
+    assert _metric(at, "Forecast, next 30 days").value == money(theta.cumulative["forecast"].iloc[29])
+    assert any("Theta forecast's 28-day error" in m.value for m in at.markdown)
