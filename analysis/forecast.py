@@ -82,9 +82,9 @@ def _prepare(history: pd.Series) -> pd.Series:
     return values
 
 
-def _check(horizon: int, level: float, method: str, max_horizon: int = MAX_HORIZON) -> None:
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= max_horizon:
-        raise ValueError(f"horizon must be a whole number of days from 1 to {max_horizon}, got {horizon!r}")
+def _check(horizon: int, level: float, method: str) -> None:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or not 1 <= horizon <= MAX_HORIZON:
+        raise ValueError(f"horizon must be a whole number of days from 1 to {MAX_HORIZON}, got {horizon!r}")
     if not 0.5 <= level <= 0.99:
         raise ValueError(f"level must be between 0.5 and 0.99 (0.8 is an 80% interval), got {level!r}")
     if method not in METHODS:
@@ -144,6 +144,13 @@ class Forecaster:
         self.note_ = (f"Only {len(y)} days of history (under two months): a weekday-average forecast with a "
                       f"wider interval. Treat it as a rough guide." if short else "")
         return self
+
+    def candidates(self) -> pd.DataFrame:
+        """Each candidate model's mean absolute error in the internal backtest and its weight in the forecast,
+        best first: why this model."""
+        frame = pd.DataFrame({"model": [LABELS[k] for k in self.errors_], "mae": list(self.errors_.values()),
+                              "weight": [self.weights_.get(k, 0.0) for k in self.errors_]})
+        return frame.sort_values("mae", ignore_index=True)
 
     def _final(self, models: dict, recent: np.ndarray) -> np.ndarray:
         """The chosen model(s) refitted on the recent window, PATH_DAYS ahead. A model that fails here

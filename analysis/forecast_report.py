@@ -41,6 +41,7 @@ class ForecastView:
     cumulative: pd.DataFrame
     parts: pd.DataFrame
     projections: pd.DataFrame
+    candidates: pd.DataFrame
     method: str
     note: str
     methods: dict[str, str]
@@ -68,7 +69,8 @@ def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost
         methods = total.attrs["methods"]
     else:
         parts, history, methods = pd.DataFrame(), wide, {}
-    return ForecastView(history, total, model.cumulative(), parts, projections, model.method_, model.note_, methods)
+    return ForecastView(history, total, model.cumulative(), parts, projections, model.candidates(), model.method_,
+                        model.note_, methods)
 
 
 def accuracy(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", level: float = 0.8,

@@ -99,6 +99,13 @@ blend = fc.method.count("% ") > 1  # "34% ETS, … + 33% Theta + 33% STL + ETS":
 c4.metric("Method", "Automatic" if blend else fc.method, "weighted blend" if blend else None,
           delta_color="off", delta_arrow="off", border=True, help=fc.method)
 st.caption(f"Method of the total: {fc.method}.")
+with st.expander("Why this model: each candidate's error in the backtest on recent weeks"):
+    st.dataframe(fc.candidates, hide_index=True, width="stretch", key="fc_candidates",
+                 column_config={"model": "Model", "mae": money_column("Mean absolute daily error", cur),
+                                "weight": st.column_config.NumberColumn("Weight in the forecast", format="percent")})
+    st.caption("Each model was fitted on the days before each of the last three 28-day windows and scored on "
+               "what followed (recurring month-edge charges set aside). The best is used, or the best three "
+               "blended by inverse squared error where the blend scored better.")
 
 # Chart: recent actual days, then the forecast with the interval of the total.
 shown_days = min(180, max(90, 2 * horizon))  # history shown: twice the horizon, 90 to 180 days

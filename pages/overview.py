@@ -17,7 +17,8 @@ c1.metric("Month to date", money(k.month_to_date, cur), percent(k.month_change),
 c2.metric("Same days last month", money(k.same_days_last_month, cur), border=True)
 c3.metric("Month-end run-rate", money(k.month_end_run_rate, cur), border=True,
           help="Month to date plus the remaining days at the mean daily cost of the last 7 days "
-               "(first-of-month recurring charges excluded).")
+               "(first-of-month recurring charges excluded). The Forecast page projects the month with a "
+               "model and an interval.")
 c4.metric("Last 30 days", money(k.last_30_days, cur), percent(k.change_30_days), delta_color="inverse",
           help=f"The 30 days before: {money(k.previous_30_days, cur)}", border=True)
 

@@ -63,6 +63,10 @@ def test_projections_match_the_analysis_and_the_horizon_slices(app, expected):
     assert table["forecast"].iloc[0] == pytest.approx(month["forecast"], abs=0.01)
     assert len(table) == len(expected.projections)
 
+    why = _table(at, "weight")
+    assert list(why["model"]) == list(expected.candidates["model"])
+    assert why["weight"].sum() == pytest.approx(1.0)
+
     trust = _table(at, "mase")
     assert list(trust["method"]) == ["Automatic (best on backtests)", "Seasonal naive (last week repeated)"]
     assert ((trust["coverage"] >= 0) & (trust["coverage"] <= 1)).all()

@@ -218,3 +218,12 @@ def test_a_model_that_fails_on_the_final_fit_falls_back_to_seasonal_naive(monkey
     fc = forecast_series(history, 14, method="theta")
     assert fc.attrs["method"] == "Seasonal naive (last week repeated)"
     np.testing.assert_allclose(fc["forecast"].to_numpy()[:7], history.to_numpy()[-7:])
+
+
+def test_candidates_show_each_models_backtest_error_and_weight():
+    model = Forecaster().fit(daily(days=200))
+    table = model.candidates()
+    assert set(table["model"]) == {"Seasonal naive (last week repeated)", "ETS, damped trend, weekly seasonality",
+                                   "STL + ETS", "STL + ARIMA(1,1,1)", "Theta"}
+    assert table["mae"].is_monotonic_increasing and table["weight"].sum() == pytest.approx(1.0)
+    assert table["weight"].iloc[0] > 0  # the best model is always in the forecast
