@@ -227,3 +227,12 @@ def test_candidates_show_each_models_backtest_error_and_weight():
                                    "STL + ETS", "STL + ARIMA(1,1,1)", "Theta"}
     assert table["mae"].is_monotonic_increasing and table["weight"].sum() == pytest.approx(1.0)
     assert table["weight"].iloc[0] > 0  # the best model is always in the forecast
+
+
+@pytest.mark.parametrize(("days_ago", "factor"), [(10, 1.5), (21, 0.6)])
+def test_a_recent_level_shift_is_followed_not_averaged_away(days_ago, factor):
+    history = daily(days=300)
+    history.iloc[-days_ago:] *= factor
+    fc = forecast_series(history, 28)
+    truth = 1000 * factor * WEEK[fc.index.day_of_week]
+    assert (fc["forecast"] / truth).mean() == pytest.approx(1.0, abs=0.06)
