@@ -10,9 +10,11 @@ Method (`method="auto"`):
    fitted only on the days before its origin. The three with the lowest errors, weighted by the inverse
    of their mean squared error, are used where that combination backtests better than the best single
    model; otherwise the best alone. The chosen model(s) are refitted on the last `FIT_WINDOW` days.
-4. The interval comes from the combination's own backtest errors at the same number of days ahead,
-   relative to the level of spend: the empirical quantiles, so that about `level` of actual days fall
-   inside it. Beyond the backtest horizon it widens with the square root of the days ahead.
+4. The interval comes from the chosen forecast's own backtest errors near the same number of days ahead,
+   relative to the level of spend: the daily scatter by its empirical quantiles, the level error (each
+   origin's mean error) as a Student t prediction for one more origin, so that about `level` of actual
+   days fall inside it (see `Forecaster._band`). Beyond the backtest horizon it widens with the square
+   root of the days ahead.
 5. Under `SHORT_HISTORY` days, each weekday's recent average is the forecast and the interval is widened;
    `attrs["note"]` says so. Under `MIN_HISTORY` days there is no forecast (an error).
 6. A history without negative amounts gets no negative forecast or lower bound.
