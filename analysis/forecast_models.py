@@ -49,8 +49,9 @@ def ets(y: np.ndarray, horizon: int) -> np.ndarray:
     states from the first weeks, the heuristic that keeps the fit fast)."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    return _quiet(lambda: ETSModel(y, error="add", trend="add", damped_trend=True, seasonal="add",
-                                   seasonal_periods=PERIOD, initialization_method="heuristic").fit(disp=False).forecast(horizon))
+    model = ETSModel(y, error="add", trend="add", damped_trend=True, seasonal="add", seasonal_periods=PERIOD,
+                     initialization_method="heuristic")
+    return _quiet(lambda: model.fit(disp=False).forecast(horizon))
 
 
 def stl_ets(y: np.ndarray, horizon: int) -> np.ndarray:

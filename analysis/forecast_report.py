@@ -51,8 +51,9 @@ def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost
                   level: float = 0.8, top_n: int = 5, fiscal_year_start: int = 1,
                   method: str = "auto") -> ForecastView | None:
     """Forecast the scope's total `MAX_HORIZON` days ahead (and its top `top_n` `dimension` values plus
-    Other, reconciled to the total) with `method` (see `analysis.forecast.METHODS`), and project months, quarters and the fiscal year. None without spend;
-    ValueError (a message for the user) when the history is too short to forecast."""
+    Other, reconciled to the total) with `method` (see `analysis.forecast.METHODS`), and project months,
+    quarters and the fiscal year. None without spend; ValueError (a message for the user) when the
+    history is too short to forecast."""
     wide = daily_history(q, filters, metric, dimension)
     if wide.empty or not (wide.to_numpy() != 0).any():
         return None

@@ -129,6 +129,21 @@ def saved_rules_text() -> str:
     return text or (REPO_WORKSPACE / "allocation.yaml").read_text()
 
 
+TOTAL = "(total)"
+
+
+def scope_dimensions() -> list[str]:
+    """What a monitor or a forecast can be split by: `TOTAL` first, then the usual dimensions, the tag
+    keys and the allocation dimensions."""
+    return [TOTAL, "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys"),
+            *allocation_dimensions()]
+
+
+def scope_label(dimension: str) -> str:
+    """"Total spend" for `TOTAL`, else the dimension's label."""
+    return "Total spend" if dimension == TOTAL else dimension_label(dimension)
+
+
 def allocation_dimensions() -> list[str]:
     """`alloc:<name>` for each dimension of the saved rules (none when they are invalid)."""
     from analysis.allocation.rules import RulesError, parse_rules
@@ -173,7 +188,7 @@ def forecast_view(*args: object):
 
 
 def forecast_accuracy(*args: object):
-    """Backtest of the automatic forecast against seasonal naive (`analysis.forecast_report.accuracy`), cached."""
+    """Backtest of a forecast model against seasonal naive (`analysis.forecast_report.accuracy`), cached."""
     return compute("forecast_report.accuracy", *args)
 
 

@@ -6,20 +6,18 @@ import streamlit as st
 
 from analysis.dimensions import label
 from analysis.triage import STATUSES, TriageError, event_id, load_triage, save_triage
-from app.state import allocation_dimensions, anomaly_explain, anomaly_scan, ask, dimension_label, workspace
+from app.state import (TOTAL, anomaly_explain, anomaly_scan, ask, dimension_label, scope_dimensions, scope_label,
+                       workspace)
 from app.ui import horizontal_bars, money, money_column, page_view
 
 view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
            "level and weekday rhythm, month-start charges compared with earlier month starts, and a band from "
            "the series' own noise. Consecutive flagged days form one event.")
-levels = ["(total)", "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys"),
-          *allocation_dimensions()]
+levels = scope_dimensions()
 with st.form("anomaly_controls"):
     c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
-    level = c1.selectbox("Monitor", levels, index=3, key="an_level",
-                         format_func=lambda d: "Total spend" if d == "(total)" else
-                         dimension_label(d))
+    level = c1.selectbox("Monitor", levels, index=3, key="an_level", format_func=scope_label)
     sensitivity = c2.slider("Sensitivity", 0.0, 1.0, 0.5, 0.05, key="an_sens",
                             help="Higher flags more. At 0.5 a day must be 6 robust deviations from expected.")
     min_impact = c3.number_input(f"Min impact ({view.currency or 'USD'})", 0.0, value=100.0, step=50.0, key="an_min")
@@ -28,7 +26,7 @@ with st.form("anomaly_controls"):
                              key="an_usage")
     st.form_submit_button("Scan", icon=":material/search:")
 
-by = () if level == "(total)" else (level,)
+by = () if level == TOTAL else (level,)
 with st.spinner("Scanning daily spend…"):
     events, band = anomaly_scan(view.filters, view.metric, by, sensitivity, min_impact, min_pct, usage_only)
 shown = events[events["end"] >= pd.Timestamp(view.filters.start)] if len(events) else events

@@ -10,7 +10,7 @@ import streamlit as st
 from analysis.dimensions import METRICS
 from analysis.forecast import METHODS
 from analysis.forecast_models import LABELS
-from app.state import allocation_dimensions, ask, dimension_label, forecast_accuracy, forecast_view
+from app.state import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
 from app.ui import PALETTE, empty_state, money, money_column, page_view, short_money
 
 BACKTEST_HORIZON = 28  # days ahead of each origin in `forecast_report.accuracy`
@@ -22,12 +22,11 @@ st.caption("Daily spend ahead from a backtest-weighted combination of statsmodel
            "The interval comes from the forecast's own errors when it was backtested on earlier weeks of "
            "this data.")
 
-dimensions = ["(total)", "ProviderName", "SubAccountName", "ServiceName", "RegionId", *ask("tag_keys"),
-              *allocation_dimensions()]
+dimensions = scope_dimensions()
 with st.form("forecast_controls"):
     c1, c2, c3 = st.columns(3)
     dimension = c1.selectbox("Dimension", dimensions, key="fc_dimension",
-                             format_func=lambda d: "Total spend" if d == "(total)" else dimension_label(d),
+                             format_func=scope_label,
                              help="Forecast the total alone, or its largest values too (the rest as Other).")
     method = c2.selectbox("Model", METHODS, key="fc_method", format_func=LABELS.get,
                           help="Automatic backtests every model on this data and uses the best (or a blend "
@@ -42,7 +41,7 @@ with st.form("forecast_controls"):
     top = c3.slider("Top N", 2, 10, 5, key="fc_top", help="Values forecast on their own when by a dimension.")
     st.form_submit_button("Forecast", icon=":material/trending_up:")
 
-by = None if dimension == "(total)" else dimension
+by = None if dimension == TOTAL else dimension
 # The forecast uses all history up to the range's end, so the range start is left out of the cache key.
 scope = view.filters.between(None, view.filters.end)
 try:
