@@ -30,13 +30,31 @@ def wait_for(check, timeout: float, what: str) -> None:
     raise TimeoutError(f"{what} did not come up within {timeout:.0f} s")
 
 
+class ServerExited(RuntimeError):
+    """The server process ended before it answered (e.g. its port was taken meanwhile)."""
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process `pid` itself (not some other server) listens on `port`."""
+    import psutil
+
+    return any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+               for c in psutil.Process(pid).net_connections(kind="inet"))
+
+
 @contextlib.contextmanager
 def process(args: list[str], ready, what: str, env: dict | None = None, timeout: float = 60) -> Iterator[subprocess.Popen]:
     """Run a server process until the block ends; `ready()` says when it answers."""
     log = open(Path("/tmp") / f"{what.replace(' ', '_')}-{free_port()}.log", "w")
     proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise ServerExited(f"{what} exited with code {proc.returncode} before it answered")
+        return ready(proc)
+
     try:
-        wait_for(lambda: proc.poll() is None and ready(), timeout, what)
+        wait_for(up, timeout, what)
         yield proc
     finally:
         proc.terminate()
@@ -47,6 +65,26 @@ def process(args: list[str], ready, what: str, env: dict | None = None, timeout:
         log.close()
 
 
+@contextlib.contextmanager
+def serve(args_for, ready_for, what: str, env: dict | None = None, timeout: float = 60,
+          attempts: int = 3) -> Iterator[int]:
+    """A server on a free port, yielded once it listens there itself and `ready_for(port)`; started again on
+    another port if the chosen one was taken between choosing and binding (parallel test workers)."""
+    for attempt in range(attempts):
+        port = free_port()
+        stack = contextlib.ExitStack()
+        try:
+            stack.enter_context(process(args_for(port), lambda proc: listens(proc.pid, port) and ready_for(port),
+                                        what, env, timeout))
+        except ServerExited:
+            if attempt == attempts - 1:
+                raise
+            continue
+        with stack:
+            yield port
+        return
+
+
 def port_open(port: int) -> bool:
     with socket.create_connection(("127.0.0.1", port), timeout=0.5):
         return True
@@ -55,22 +93,21 @@ def port_open(port: int) -> bool:
 @contextlib.contextmanager
 def fakesnow_server() -> Iterator[int]:
     """A `fakesnow -s` Snowflake emulator on a free port; yields the port."""
-    port = free_port()
-    with process([sys.executable, "-m", "fakesnow", "-s", "-p", str(port)], lambda: port_open(port), "fakesnow"):
+    with serve(lambda port: [sys.executable, "-m", "fakesnow", "-s", "-p", str(port)], port_open, "fakesnow") as port:
         yield port
 
 
 @contextlib.contextmanager
 def streamlit_server(env: dict) -> Iterator[str]:
     """`python -m streamlit run app/main.py` on a free port; yields its URL once healthy."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
 
-    def healthy() -> bool:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+    def healthy(port: int) -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
             return response.status == 200
 
-    args = [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true",
-            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    with process(args, healthy, "streamlit", env=env, timeout=90):
-        yield url
+    def args(port: int) -> list[str]:
+        return [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true",
+                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+
+    with serve(args, healthy, "streamlit", env=env, timeout=90) as port:
+        yield f"http://127.0.0.1:{port}"
