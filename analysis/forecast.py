@@ -48,6 +48,7 @@ BACKTEST_ORIGINS = 3
 MIN_TRAIN = 56           # days a candidate needs before a backtest origin
 COMBINE = 3              # candidates in the automatic combination
 METHODS = ("auto", *MODELS)
+FIT_ERRORS = (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError)  # a candidate that raises is dropped
 
 
 def _prepare(history: pd.Series) -> pd.Series:
@@ -161,7 +162,7 @@ class Forecaster:
         for name in self.weights_:
             try:
                 paths[name] = (models.get(name) or MODELS[name])(recent, PATH_DAYS)
-            except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError):
+            except FIT_ERRORS:
                 continue
         if not paths:
             self.weights_, paths = {"snaive": 1.0}, {"snaive": MODELS["snaive"](recent, PATH_DAYS)}
@@ -183,7 +184,7 @@ class Forecaster:
     def _backtest(model, values: np.ndarray, origins: list[int], ahead: int) -> np.ndarray | None:
         try:
             return np.stack([model(values[max(0, o - FIT_WINDOW):o], ahead) for o in origins])
-        except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError):
+        except FIT_ERRORS:
             return None
 
     @staticmethod
@@ -221,6 +222,13 @@ class Forecaster:
             lo[j - 1] = (means.mean() - np.hypot(q_lo, between)) * grow
             hi[j - 1] = (means.mean() + np.hypot(q_hi, between)) * grow
         return lo * self.scale_ * self.widen_, hi * self.scale_ * self.widen_
+
+    def _point(self, n: int) -> np.ndarray:
+        """The forecast of the next n days (up to PATH_DAYS): the models' path plus the month-edge schedule,
+        never below 0 for a history without negative amounts."""
+        edge, _ = edge_schedule(self._days(n), self.edges_)
+        point = self.path_[:n] + edge
+        return np.maximum(point, 0.0) if self.history_.min() >= 0 else point
 
     def predict(self, horizon: int) -> pd.DataFrame:
         """The next `horizon` days (1 to MAX_HORIZON): columns forecast, lower, upper; attrs method, note."""
@@ -267,8 +275,8 @@ class Forecaster:
         paths = np.cumsum(self.simulate(days), axis=1)
         alpha = (1 - self.level) / 2
         lo, hi = np.quantile(paths, [alpha, 1 - alpha], axis=0)
-        point = np.cumsum(self.predict(days)["forecast"].to_numpy()) if days <= MAX_HORIZON else None
-        return pd.DataFrame({"forecast": point, "lower": lo, "upper": hi}, index=self._days(days))
+        return pd.DataFrame({"forecast": np.cumsum(self._point(days)), "lower": lo, "upper": hi},
+                            index=self._days(days))
 
 
 _FITTED: OrderedDict[tuple, Forecaster] = OrderedDict()
@@ -396,9 +404,7 @@ def project_periods(history: pd.Series, *, level: float = 0.8, method: str = "au
         raise ValueError(f"periods reach {days} days ahead, beyond the {PATH_DAYS} days forecast")
     paths = model.simulate(days)
     alpha = (1 - model.level) / 2
-    point = model.predict(min(days, MAX_HORIZON))["forecast"].to_numpy()
-    edge, _ = edge_schedule(model._days(days), model.edges_)
-    point = np.concatenate([point, model.path_[len(point):days] + edge[len(point):]])
+    point = model._point(days)
     rows = []
     for p in periods:
         actual = float(y[(y.index >= p.start) & (y.index < p.end)].sum())
@@ -410,6 +416,20 @@ def project_periods(history: pd.Series, *, level: float = 0.8, method: str = "au
     out = pd.DataFrame(rows)
     out.attrs.update(method=model.method_, note=model.note_, level=model.level)
     return out
+
+
+def top_and_other(daily: pd.DataFrame, top_n: int, other: str = "Other") -> pd.DataFrame:
+    """The `top_n` columns of `daily` with the most cost in the last 28 days, the rest summed as `other`
+    (renamed "<other> (the rest)" if a real column already has that name)."""
+    recent = daily.tail(4 * PERIOD).sum().sort_values(ascending=False)
+    keep = list(recent.index[:top_n])
+    parts = daily[keep].copy()
+    rest = [c for c in daily.columns if c not in keep]
+    while other in daily.columns:
+        other += " (the rest)"
+    if rest:
+        parts[other] = daily[rest].sum(axis=1)
+    return parts
 
 
 def _part(series: pd.Series, days: pd.DatetimeIndex, horizon: int, level: float,
@@ -440,14 +460,7 @@ def forecast_by(daily: pd.DataFrame, horizon: int, *, top_n: int = 5, level: flo
     """
     if daily.empty or daily.shape[1] == 0:
         raise ValueError("no series to forecast: the table of daily cost is empty")
-    recent = daily.tail(4 * PERIOD).sum().sort_values(ascending=False)
-    keep = list(recent.index[:top_n])
-    parts = daily[keep].copy()
-    rest = [c for c in daily.columns if c not in keep]
-    while other in daily.columns:  # a real value already has the name
-        other += " (the rest)"
-    if rest:
-        parts[other] = daily[rest].sum(axis=1)
+    parts = top_and_other(daily, top_n, other)
     if total is None:
         total = fitted(daily.sum(axis=1), level, method).predict(horizon)
     forecasts, methods = {}, {}

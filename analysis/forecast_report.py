@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.forecast import MAX_HORIZON, backtest, fitted, forecast_by, project_periods
+from analysis.forecast import MAX_HORIZON, backtest, fitted, forecast_by, project_periods, top_and_other
 from analysis.query import CostQueries, Filters
 
 TOTAL = "Total"
@@ -63,10 +63,7 @@ def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost
     total = model.predict(MAX_HORIZON)
     if dimension:
         parts, total = forecast_by(wide, MAX_HORIZON, top_n=top_n, level=level, method=method, total=total)
-        names = list(parts["series"].unique())
-        history = wide.reindex(columns=names)
-        if history.isna().all().any():  # the folded rest, under the name forecast_by gave it
-            history[names[-1]] = wide[[c for c in wide.columns if c not in names]].sum(axis=1)
+        history = top_and_other(wide, top_n)
         methods = total.attrs["methods"]
     else:
         parts, history, methods = pd.DataFrame(), wide, {}
