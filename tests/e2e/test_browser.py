@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.fixture_paths import SAMPLE_1000
 from tests.servers import streamlit_server
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +95,7 @@ def test_upload_rejects_a_bad_file_then_joins_a_good_one(page, app_url, tmp_path
     expect(page.get_by_text("ChargePeriodStart").first).to_be_visible()
     assert int(_kpi(page, "Rows").replace(",", "")) == rows_before
 
-    good = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "focus" / "focus_sample_1000.csv"
+    good = SAMPLE_1000
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(good))
     page.get_by_role("button", name="Validate and load").click()
     expect(page.locator("[data-testid='stAlert']", has_text="focus_sample_1000.csv: 1,000 rows loaded")).to_be_visible(

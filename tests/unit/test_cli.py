@@ -9,9 +9,7 @@ import pytest
 from pathlib import Path
 
 from tests.conftest import ROOT
-
-FOCUS = ROOT.parent / "shared" / "fixtures" / "focus"
-SAMPLE_1000 = FOCUS / "focus_sample_1000.csv"
+from tests.fixture_paths import FOCUS, SAMPLE_1000
 
 
 def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
