@@ -9,38 +9,42 @@ import sys
 import time
 from pathlib import Path
 
-from analysis.cache import DEFAULT_CACHE, CacheError, FocusCache, file_sha256
+from analysis.cache import DEFAULT_CACHE, CacheError, Delivery, FocusCache, file_sha256
+from analysis.focus_limits import LoadLimits
 from analysis.focus_loader import FocusLoadError, load_focus_paths
-from analysis.summary import merge_summaries, frame_summary
+
+
+def _limits(args: argparse.Namespace) -> LoadLimits:
+    return LoadLimits(earliest=args.earliest, latest=args.latest, max_abs_amount=args.max_amount,
+                      max_tag_columns=args.max_tag_columns, memory_limit=args.memory_limit)
 
 
 def _load(args: argparse.Namespace) -> int:
+    limits = _limits(args)
     try:
-        loaded = load_focus_paths(args.paths)
+        loaded = load_focus_paths(args.paths, limits=limits)
     except FocusLoadError as error:
-        print(f"Rejected: {error}", file=sys.stderr)
+        print(f"Rejected: {error}\nNothing changed.", file=sys.stderr)
         return 2
     for item in loaded:
         for finding in item.findings:
             print(f"{finding.severity}: {finding}")
-    if not args.dry_run:
-        cache = FocusCache(args.cache)
-        known = {} if args.replace else {s.sha256: s.name for s in cache.sources()}
-        hashes = [file_sha256(item.path) for item in loaded]
-        repeated = [f"{item.path.name} (same content as {known[h]!r})" for item, h in zip(loaded, hashes) if h in known]
-        if repeated:
-            print("Rejected: already loaded: " + "; ".join(repeated) + ". Nothing changed.", file=sys.stderr)
-            return 2
-        for i, (item, sha) in enumerate(zip(loaded, hashes)):
-            try:
-                cache.add_source([item.frame], item.path.name, kind="cli", sha256=sha,
-                                 findings=[f"{f.severity}: {f}" for f in item.findings],
-                                 replace_all=args.replace and i == 0)
-            except CacheError as error:
-                print(f"Rejected: {error}", file=sys.stderr)
-                return 2
-    result = merge_summaries([frame_summary(item.frame) for item in loaded])
-    print(json.dumps({"files": len(loaded), **result}))
+    deliveries = [Delivery(item.path.name, [item.frame], file_sha256(item.path),
+                           tuple(f"{f.severity}: {f}" for f in item.findings)) for item in loaded]
+    try:
+        result = FocusCache(args.cache).load(deliveries, kind="cli", replace_all=args.replace,
+                                             keep_both=args.keep_both, dry_run=args.dry_run, limits=limits)
+    except CacheError as error:
+        print(f"Rejected: {error}", file=sys.stderr)
+        return 2
+    for message in result.messages():
+        print(message)
+    summary = result.summary
+    verb = "Checked (dry run, nothing changed)" if args.dry_run else "Loaded"
+    print(f"{verb}: {len(loaded)} file{'s' if len(loaded) != 1 else ''}, {summary['rows']:,} rows"
+          + (", replacing the whole cache" if args.replace else ""))
+    print(json.dumps({"files": len(loaded), **summary, "replaced": [r.__dict__ for r in result.replaced],
+                      "dry_run": args.dry_run}))
     return 0
 
 
@@ -159,9 +163,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache folder (default: data/cache)")
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="validate FOCUS CSV/Parquet files or folders and add them to the cache")
-    load.add_argument("--dry-run", action="store_true", help="validate only; change nothing")
+    load.add_argument("--dry-run", action="store_true", help="run every check of a real load; change nothing")
     load.add_argument("--replace", action="store_true",
                       help="replace everything in the cache (the sample included) with these files")
+    load.add_argument("--keep-both", action="store_true",
+                      help="add a delivery of a billing period already cached instead of replacing the older one")
+    bounds = LoadLimits()
+    load.add_argument("--earliest", type=dt.date.fromisoformat, default=bounds.earliest,
+                      help=f"earliest date a file may hold (default {bounds.earliest})")
+    load.add_argument("--latest", type=dt.date.fromisoformat, default=bounds.latest,
+                      help=f"dates must be before this day (default {bounds.latest})")
+    load.add_argument("--max-amount", type=float, default=bounds.max_abs_amount,
+                      help=f"largest magnitude of one row's cost or unit price (default {bounds.max_abs_amount:g})")
+    load.add_argument("--max-tag-columns", type=int, default=bounds.max_tag_columns,
+                      help=f"tag keys that become columns; the rest stay in Tags (default {bounds.max_tag_columns})")
+    load.add_argument("--memory-limit", default=bounds.memory_limit,
+                      help=f"memory the cache engine may use while committing (default {bounds.memory_limit})")
     load.add_argument("paths", nargs="+", type=Path)
     load.set_defaults(run=_load)
     sample = commands.add_parser("sample", help="(re)build the cache from the embedded sample generator")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,46 +25,61 @@ def tag_column(key: str) -> str:
 
 
 def _parse(text: object) -> dict[str, str]:
+    """Tag key -> value text; {} unless `text` is a JSON object. Nested values become their JSON
+    text, or are dropped when nested too deeply to write back."""
     if not isinstance(text, str) or not text.strip():
         return {}
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to read
         return {}
     if not isinstance(value, dict):
         return {}
-    return {str(k): str(v) for k, v in value.items() if v is not None and str(v) != ""}
+    pairs = {}
+    for key, item in value.items():
+        if isinstance(item, (dict, list)):
+            try:
+                item = json.dumps(item, ensure_ascii=False)
+            except (ValueError, RecursionError):
+                continue
+        if item is not None and str(item) != "":
+            pairs[str(key)] = str(item)
+    return pairs
 
 
-def extract_tag_columns(tags: pd.Series) -> tuple[pd.DataFrame, dict[str, Counter]]:
+def extract_tag_columns(
+    tags: pd.Series, allowed: Callable[[list[str]], set[str]] | None = None
+) -> tuple[pd.DataFrame, dict[str, Counter]]:
     """Split a Series of Tags JSON strings into `x_tag_*` columns plus an `x_Tagged` flag.
 
-    Returns the new columns (same index as `tags`) and, per column, a Counter of the key
-    spellings seen (counted per row). JSON is parsed once per distinct value, so this stays
-    fast on millions of rows with a few thousand distinct tag sets.
+    Returns the new columns (same index as `tags`) and, per tag column name, a Counter of the key
+    spellings seen (counted per row). `allowed`, given the column names seen (most rows first),
+    returns those that may become columns; the other keys stay in `Tags` only. JSON is parsed once
+    per distinct value, so this stays fast on millions of rows with a few thousand distinct tag sets.
     """
     codes, uniques = pd.factorize(tags, use_na_sentinel=True)
     parsed = [_parse(u) for u in uniques]
     rows_per_unique = np.bincount(codes[codes >= 0], minlength=len(uniques))
     spellings: dict[str, Counter] = {}
-    per_column: dict[str, list[object]] = {}
+    for i, pairs in enumerate(parsed):
+        for key in pairs:
+            column = tag_column(key)
+            if column != TAG_PREFIX:
+                spellings.setdefault(column, Counter())[key] += int(rows_per_unique[i])
+    ranked = sorted(spellings, key=lambda c: (-spellings[c].total(), c))
+    chosen = set(ranked) if allowed is None else set(allowed(ranked)) & set(ranked)
+    per_column: dict[str, list[object]] = {c: [None] * (len(uniques) + 1) for c in chosen}
     for i, pairs in enumerate(parsed):
         for key, value in pairs.items():
-            column = tag_column(key)
-            if column == TAG_PREFIX:
-                continue
-            spellings.setdefault(column, Counter())[key] += int(rows_per_unique[i])
-            values = per_column.setdefault(column, [None] * len(uniques))
-            if values[i] is None:  # first spelling wins when a row has both `Team` and `team`
+            values = per_column.get(tag_column(key))
+            if values is not None and values[i] is None:  # first spelling wins when a row has `Team` and `team`
                 values[i] = value
-    out = pd.DataFrame(index=tags.index)
-    valid = codes >= 0
-    for column in sorted(per_column):
-        lookup = np.array(per_column[column] + [None], dtype=object)
-        out[column] = pd.array(lookup[np.where(valid, codes, -1)], dtype="string")
+    position = np.where(codes >= 0, codes, -1)
+    columns = {c: pd.array(np.array(per_column[c], dtype=object)[position], dtype="string")
+               for c in sorted(per_column)}
     has_tags = np.array([bool(p) for p in parsed] + [False])
-    out[TAGGED_COLUMN] = has_tags[np.where(valid, codes, -1)]
-    return out, spellings
+    columns[TAGGED_COLUMN] = has_tags[position]
+    return pd.DataFrame(columns, index=tags.index), spellings
 
 
 def display_key(spellings: Counter) -> str:
