@@ -2,7 +2,9 @@
 
 Every file is read as text first (CSV) or as stored (Parquet), then goes through the same
 `normalize_frame`: names mapped to FOCUS 1.2, types coerced, values checked. Problems become
-`Finding`s; any finding of severity "error" rejects the file (`FocusLoadError`).
+`Finding`s; any finding of severity "error" rejects the file (`FocusLoadError`). No input gives
+a traceback: an unexpected exception while reading or checking a file becomes an error finding.
+Values outside `LoadLimits` (dates, amounts) are errors too.
 
 Row numbers in findings count as in a spreadsheet opened from the CSV: the header is row 1, so
 the first data row is row 2. For Parquet files and frames the same rule applies to the row's
@@ -24,14 +26,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analysis.focus_coerce import ROW_OFFSET, Finding, coerce_column, empty_column, plural
+from analysis.focus_coerce import ROW_OFFSET, Finding, check_rows, coerce_column, empty_column, plural
+from analysis.focus_limits import DEFAULT_LIMITS, LoadLimits
 from analysis.focus_schema import (
-    COLUMNS, MANDATORY, METRICS, REQUIRED_TO_LOAD, canonical_name, clean_header, guess_version,
+    COLUMNS, MANDATORY, METRICS, REQUIRED_TO_LOAD, canonical_name, clean_header, guess_version, is_reserved,
 )
 
 __all__ = [
-    "ROW_OFFSET", "Finding", "FocusLoadError", "LoadedFile", "load_focus_file", "load_focus_paths",
-    "normalize_frame", "validate_frame",
+    "ROW_OFFSET", "Finding", "FocusLoadError", "LoadLimits", "LoadedFile", "load_focus_file",
+    "load_focus_paths", "normalize_frame", "validate_frame",
 ]
 
 FILE_PATTERNS = ("*.csv", "*.csv.gz", "*.parquet")
@@ -59,7 +62,7 @@ class LoadedFile:
     focus_version_guess: str | None
 
 
-def load_focus_paths(paths: Iterable[Path | str]) -> list[LoadedFile]:
+def load_focus_paths(paths: Iterable[Path | str], *, limits: LoadLimits = DEFAULT_LIMITS) -> list[LoadedFile]:
     """Load files and folders (recursively *.csv, *.csv.gz, *.parquet), all or nothing.
 
     Raises FocusLoadError listing every rejected file if any file is rejected.
@@ -80,7 +83,7 @@ def load_focus_paths(paths: Iterable[Path | str]) -> list[LoadedFile]:
     loaded = []
     for path, shown in files.items():
         try:
-            loaded.append(load_focus_file(path, name=shown))
+            loaded.append(load_focus_file(path, name=shown, limits=limits))
         except FocusLoadError as error:
             findings.extend(error.findings)
     if any(f.severity == "error" for f in findings):
@@ -88,27 +91,54 @@ def load_focus_paths(paths: Iterable[Path | str]) -> list[LoadedFile]:
     return loaded
 
 
-def load_focus_file(path: Path | str, *, name: str | None = None) -> LoadedFile:
-    """Load one FOCUS CSV (optionally gzipped) or Parquet file; `name` is the file name shown to users."""
+def load_focus_file(path: Path | str, *, name: str | None = None,
+                    limits: LoadLimits = DEFAULT_LIMITS) -> LoadedFile:
+    """Load one FOCUS CSV (optionally gzipped) or Parquet file; `name` is the file name shown to users.
+
+    Raises FocusLoadError when any finding is an error.
+    """
     path = Path(path)
     shown = name or path.name
-    raw = _read(path, shown)
-    frame, findings = normalize_frame(raw, shown)
+    try:
+        raw = _read(path, shown)
+    except FocusLoadError:
+        raise
+    except Exception as error:  # includes MemoryError and RecursionError: never a traceback
+        raise FocusLoadError([Finding("error", shown, None, f"could not be read ({_reason(error)})")]) from error
+    frame, findings = normalize_frame(raw, shown, limits=limits)
     if any(f.severity == "error" for f in findings):
         raise FocusLoadError(findings)
     return LoadedFile(path, frame, findings, guess_version([str(c) for c in raw.columns]))
 
 
-def validate_frame(frame: pd.DataFrame, file: str) -> list[Finding]:
+def validate_frame(frame: pd.DataFrame, file: str, *, limits: LoadLimits = DEFAULT_LIMITS) -> list[Finding]:
     """The findings `load_focus_file` would report for a frame of this content."""
-    return normalize_frame(frame, file)[1]
+    return normalize_frame(frame, file, limits=limits)[1]
 
 
-def normalize_frame(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Finding]]:
+def normalize_frame(raw: pd.DataFrame, file: str, *, limits: LoadLimits = DEFAULT_LIMITS
+                    ) -> tuple[pd.DataFrame, list[Finding]]:
     """Map names to FOCUS 1.2, coerce types and check values; returns the frame and the findings.
 
-    The frame is only usable when no finding is an error.
+    The frame is only usable when no finding is an error. An unexpected exception becomes an
+    error finding (naming the column when it happened in one column).
     """
+    try:
+        return _normalize(raw, file, limits)
+    except Exception as error:  # includes MemoryError and RecursionError
+        return pd.DataFrame(), [Finding("error", file, None, f"could not be checked ({_reason(error)})")]
+
+
+def _reason(error: BaseException) -> str:
+    """An unexpected exception in plain words."""
+    if isinstance(error, MemoryError):
+        return "not enough memory to read it"
+    if isinstance(error, RecursionError):
+        return "a value is nested too deeply to read"
+    return f"unexpected problem: {type(error).__name__}: {error}"[:300]
+
+
+def _normalize(raw: pd.DataFrame, file: str, limits: LoadLimits) -> tuple[pd.DataFrame, list[Finding]]:
     kept, findings = _map_columns([str(c) for c in raw.columns], file)
     frame = pd.DataFrame({name: raw.iloc[:, i].reset_index(drop=True) for i, name in kept})
     missing = [c for c in REQUIRED_TO_LOAD if c not in frame]
@@ -123,10 +153,19 @@ def normalize_frame(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Fi
     if frame.empty:
         findings.append(Finding("error", file, None, "has no rows (only a header)"))
         return frame, findings
+    original = dict(frame.items())
+    failed = []
     for name in frame.columns:
-        frame[name], found = coerce_column(frame[name], file, name)
+        try:
+            frame[name], found = coerce_column(frame[name], file, name, limits)
+        except Exception as error:  # includes MemoryError and RecursionError
+            failed.append(name)
+            found = [Finding("error", file, name, f"could not be checked ({_reason(error)})")]
         findings += found
-    return _complete(frame, file, findings)
+    if failed:  # the row checks need every column in its type; the file is rejected anyway
+        return frame, findings
+    frame, found = check_rows(frame, original, file)
+    return _complete(frame, file, findings + found)
 
 
 def _complete(frame: pd.DataFrame, file: str, findings: list[Finding]) -> tuple[pd.DataFrame, list[Finding]]:
@@ -157,8 +196,11 @@ def _map_columns(headers: list[str], file: str) -> tuple[list[tuple[int, str]], 
     """(position, FOCUS 1.2 name) of the columns to keep, and info findings on the others."""
     chosen: dict[str, int] = {}
     ignored, repeated = [], []
+    reserved = []
     for i, raw in enumerate(headers):
         name = canonical_name(raw)
+        if is_reserved(clean_header(raw)):
+            reserved.append((clean_header(raw), name))
         if name is None:
             ignored.append(clean_header(raw) or "(unnamed)")
         elif name not in chosen:
@@ -171,7 +213,10 @@ def _map_columns(headers: list[str], file: str) -> tuple[list[tuple[int, str]], 
     kept = sorted(((i, name) for name, i in chosen.items()))
     findings = []
     written = {name: clean_header(headers[i]) for i, name in kept}
-    renamed = [f"{written[name]} → {name}" for _, name in kept if written[name] != name]
+    renamed = [f"{written[name]} → {name}" for _, name in kept
+               if written[name] != name and not is_reserved(written[name])]
+    findings += [Finding("warning", file, old, f"column name is reserved for the app's own columns, so it is "
+                         f"read as {new}") for old, new in reserved]
     if renamed:
         findings.append(Finding("info", file, None, f"read as FOCUS 1.2 names: {', '.join(renamed)}"))
     if repeated:

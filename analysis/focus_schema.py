@@ -12,6 +12,9 @@ in. Older and newer names that mean the same column are read as aliases:
   write (see ../shared/reference/focus_conversion_rules/).
 
 1.0, 1.1 and 1.2 only added columns; none was renamed between them.
+
+Some names are reserved for the columns the cache adds (`RESERVED_COLUMNS`, and `x_tag_*`): a
+provider column of that name is read as `x_provider_<name without x_>` (see `canonical_name`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from analysis.tags import TAG_PREFIX, TAGGED_COLUMN
+
 Kind = Literal["string", "decimal", "datetime", "json"]
 
 VERSIONS: tuple[str, ...] = ("0.5", "1.0-preview", "1.0", "1.1", "1.2", "1.3")
 CUSTOM_PREFIX = "x_"
+PROVIDER_PREFIX = "x_provider_"  # reserved names in a file are read with this prefix
+SOURCE_COLUMN = "x_Source"  # the cache's column naming the file each row came from
+DATE_COLUMN = "ChargeDate"  # the cache's day of ChargePeriodStart
+RESERVED_COLUMNS: tuple[str, ...] = (SOURCE_COLUMN, TAGGED_COLUMN, DATE_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,12 @@ COLUMNS: dict[str, FocusColumn] = {c.name: c for c in _CATALOGUE}
 MANDATORY: tuple[str, ...] = tuple(c.name for c in _CATALOGUE if c.mandatory)
 METRICS: tuple[str, ...] = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
 REQUIRED_TO_LOAD: tuple[str, ...] = ("ChargePeriodStart", "BilledCost", "EffectiveCost")
+# Money columns (costs and unit prices, in billing or pricing currency), as opposed to quantities.
+AMOUNTS: tuple[str, ...] = tuple(c.name for c in _CATALOGUE
+                                 if c.kind == "decimal" and c.name.endswith(("Cost", "UnitPrice")))
+# (start, end) pairs of one row: the end must not be earlier than the start.
+PERIODS: tuple[tuple[str, str], ...] = (("ChargePeriodStart", "ChargePeriodEnd"),
+                                        ("BillingPeriodStart", "BillingPeriodEnd"))
 
 # Columns FOCUS 1.3 adds to the cost and usage dataset (not 1.2 columns; seen only to guess the version).
 FOCUS_1_3_COLUMNS = frozenset({
@@ -164,6 +179,7 @@ FOCUS_1_3_COLUMNS = frozenset({
 
 _BY_FOLDED_NAME: dict[str, str] = {c.name.casefold(): c.name for c in _CATALOGUE}
 _BY_FOLDED_ALIAS: dict[str, str] = {a.casefold(): c.name for c in _CATALOGUE for a in c.aliases}
+_RESERVED_FOLDED = frozenset(c.casefold() for c in RESERVED_COLUMNS)
 
 
 def clean_header(raw: str) -> str:
@@ -171,12 +187,27 @@ def clean_header(raw: str) -> str:
     return raw.replace("\ufeff", "").strip()
 
 
+def is_reserved(name: str) -> bool:
+    """Whether a column name (any case) is one the cache adds: RESERVED_COLUMNS or `x_tag_*`."""
+    folded = name.casefold()
+    return folded in _RESERVED_FOLDED or folded.startswith(TAG_PREFIX.casefold())
+
+
+def provider_name(name: str) -> str:
+    """The name a provider column with a reserved name is read as: `x_Source` -> `x_provider_Source`."""
+    bare = name[len(CUSTOM_PREFIX):] if name.casefold().startswith(CUSTOM_PREFIX) else name
+    return PROVIDER_PREFIX + bare
+
+
 def canonical_name(raw: str) -> str | None:
     """The FOCUS 1.2 name for a header cell, `x_` columns as they are, or None if not FOCUS.
 
     Matches exact names, then names in any case (`SkuPriceid`), then aliases in any case.
+    Reserved names (`is_reserved`) are read as `provider_name(name)`.
     """
     name = clean_header(raw)
+    if is_reserved(name):
+        return provider_name(name)
     if name in COLUMNS or name.startswith(CUSTOM_PREFIX):
         return name
     folded = name.casefold()

@@ -21,7 +21,8 @@ def _decimal_sum(path: Path, column: str) -> Decimal:
     import csv
 
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        return sum((Decimal(r[column]) for r in csv.DictReader(handle) if r[column] not in ("", "NULL")), Decimal(0))
+        return sum((Decimal(r[column].strip().replace("$", "").replace(",", "")) for r in csv.DictReader(handle)
+                    if r[column] not in ("", "NULL")), Decimal(0))
 
 
 def test_dry_run_prints_the_summary_and_changes_nothing(tmp_path):

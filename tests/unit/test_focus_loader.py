@@ -26,8 +26,13 @@ def _records(path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _amount(text: str) -> Decimal:
+    """A cell as Decimal; the SaaS examples write money as `"$10,100.00 "`."""
+    return Decimal(text.strip().replace("$", "").replace(",", ""))
+
+
 def _decimal_sum(records: list[dict[str, str]], column: str) -> Decimal:
-    return sum((Decimal(r[column]) for r in records if r[column] not in ("", "NULL", "null")), Decimal(0))
+    return sum((_amount(r[column]) for r in records if r[column] not in ("", "NULL", "null")), Decimal(0))
 
 
 def _same_to_the_cent(value: float, expected: Decimal) -> bool:
@@ -39,8 +44,8 @@ def sample():
     return load_focus_file(SAMPLE_1000)
 
 
-def test_there_are_twelve_focus_fixtures():
-    assert len(FOCUS_FILES) == 12
+def test_there_are_twenty_seven_focus_fixtures():
+    assert len(FOCUS_FILES) == 27
 
 
 @pytest.mark.parametrize("path", FOCUS_FILES, ids=lambda p: p.name)
@@ -202,7 +207,7 @@ def test_dates_in_several_formats_are_read_as_utc(tmp_path):
 
 def test_a_folder_loads_every_file_with_names_relative_to_it():
     loaded = load_focus_paths([SPEC_EXAMPLES])
-    assert len(loaded) == 11
+    assert len(loaded) == 26
     names = {f.file for item in loaded for f in item.findings}
     assert "commitment_discount_scenarios/commitment_discount_usage_scenario_1.csv" in names
     files = SPEC_EXAMPLES.rglob("*.csv")
@@ -212,7 +217,7 @@ def test_a_folder_loads_every_file_with_names_relative_to_it():
 
 def test_files_and_folders_together_each_load_once():
     loaded = load_focus_paths([SAMPLE_1000, FOCUS, str(SAMPLE_1000)])
-    assert len(loaded) == 12
+    assert len(loaded) == 27
     assert sum(len(item.frame) for item in loaded) == sum(len(_records(p)) for p in FOCUS_FILES)
 
 
