@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.cache import CacheError, file_sha256
-from analysis.focus_loader import FocusLoadError, load_focus_file
+from analysis.cache import CacheError, Delivery, file_sha256
+from analysis.focus_loader import FocusLoadError, load_focus_paths
 from app.state import ask, cache, engine_name, forget
 from app.ui import empty_state, money
 
@@ -64,8 +64,9 @@ else:
     st.caption("No sources loaded.")
 
 st.subheader("Upload FOCUS files")
-st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns. Each file is validated "
-            "first; a rejected file changes nothing.")
+st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns. All files of one upload are "
+            "validated first and loaded together: if any is rejected, nothing changes. A newer export of a "
+            "billing period already loaded (same provider, billing account and month) replaces the older one.")
 for state, headline, details in st.session_state.pop("upload_log", []):
     if state == "error":
         st.error(f"**{headline}**" + "".join(f"\n- {d}" for d in details if d.strip()), icon=":material/block:")
@@ -73,23 +74,28 @@ for state, headline, details in st.session_state.pop("upload_log", []):
         st.success(f"**{headline}**" + "".join(f"\n- {d}" for d in details), icon=":material/check_circle:")
 with st.form("upload", clear_on_submit=True):
     uploads = st.file_uploader("FOCUS files", type=["csv", "gz", "parquet"], accept_multiple_files=True)
+    keep_both = st.checkbox("Keep older exports of the same billing period (add, don't replace)",
+                            help="Only for exports that hold different charges of the same month.")
     submitted = st.form_submit_button("Validate and load", icon=":material/upload:")
 if submitted and uploads:
-    log: list[tuple[str, str, list[str]]] = []  # (state, headline, details) per file
-    with tempfile.TemporaryDirectory() as folder, st.spinner("Validating and loading…"):
-        for upload in uploads:
-            path = Path(folder) / Path(upload.name).name
+    names = ", ".join(u.name for u in uploads)
+    with tempfile.TemporaryDirectory() as folder, st.spinner(f"Validating and loading {len(uploads)} file(s)…"):
+        paths = []
+        for i, upload in enumerate(uploads):
+            path = Path(folder) / str(i) / Path(upload.name).name
+            path.parent.mkdir()
             path.write_bytes(upload.getvalue())
-            try:
-                loaded = load_focus_file(path, name=upload.name)
-                findings = [f"{f.severity}: {f}" for f in loaded.findings]
-                source = c.add_source([loaded.frame], upload.name, kind="upload", findings=findings,
-                                      sha256=file_sha256(path))
-            except (FocusLoadError, CacheError) as error:
-                log.append(("error", f"{upload.name} was rejected; nothing changed.", str(error).splitlines()))
-                continue
-            log.append(("success", f"{upload.name}: {source.summary['rows']:,} rows loaded.", findings))
+            paths.append(path)
+        try:
+            loaded = load_focus_paths(paths)
+            deliveries = [Delivery(item.path.name, [item.frame], file_sha256(item.path),
+                                   tuple(f"{f.severity}: {f}" for f in item.findings)) for item in loaded]
+            result = c.load(deliveries, kind="upload", keep_both=keep_both)
+        except (FocusLoadError, CacheError) as error:
+            log = [("error", f"Rejected: {names}; nothing changed.", str(error).splitlines())]
+        else:
+            rows = ", ".join(f"{s.name}: {s.summary['rows']:,} rows loaded" for s in result.sources)
+            log = [("success", rows + ".", [*result.messages(), *(f for s in result.sources for f in s.findings)])]
     st.session_state["upload_log"] = log
     forget()
     st.rerun()
-

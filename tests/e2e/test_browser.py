@@ -82,24 +82,35 @@ def test_every_page_opens_and_a_filter_changes_a_kpi(page, app_url):
            .locator("[data-testid='stMetricValue']")).to_have_text(after, timeout=30_000)
 
 
-def test_upload_rejects_a_bad_file_then_joins_a_good_one(page, app_url, tmp_path):
+def test_upload_is_one_transaction_and_a_restated_month_replaces(page, app_url, tmp_path):
     page.goto(f"{app_url}/data")
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
     rows_before = int(_kpi(page, "Rows").replace(",", ""))
     bad = tmp_path / "not_billing.csv"
     bad.write_text("name,age\nalice,31\nbob,42\n")
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
+    dropzone = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    dropzone.set_input_files([str(SAMPLE_1000), str(bad)])  # one good, one bad: nothing may change
     page.get_by_role("button", name="Validate and load").click()
     error = page.locator("[data-testid='stAlert']", has_text="not_billing.csv")
     expect(error.first).to_be_visible(timeout=60_000)
+    expect(error.first).to_contain_text("nothing changed")
     expect(page.get_by_text("ChargePeriodStart").first).to_be_visible()
     assert int(_kpi(page, "Rows").replace(",", "")) == rows_before
 
-    good = SAMPLE_1000
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(good))
+    dropzone.set_input_files(str(SAMPLE_1000))
     page.get_by_role("button", name="Validate and load").click()
     expect(page.locator("[data-testid='stAlert']", has_text="focus_sample_1000.csv: 1,000 rows loaded")).to_be_visible(
         timeout=60_000)
     expect(page.locator("[data-testid='stMetric']", has_text="Rows").locator("[data-testid='stMetricValue']")
            ).to_have_text(f"{rows_before + 1000:,}", timeout=30_000)
+
+    restated = tmp_path / "focus_sample_1000_restated.csv"  # the same month delivered again, one row fewer
+    restated.write_text("".join(SAMPLE_1000.read_text(encoding="utf-8-sig").splitlines(keepends=True)[:-1]))
+    dropzone.set_input_files(str(restated))
+    page.get_by_role("button", name="Validate and load").click()
+    done = page.locator("[data-testid='stAlert']", has_text="focus_sample_1000_restated.csv: 999 rows loaded")
+    expect(done).to_be_visible(timeout=60_000)
+    expect(done).to_contain_text("from 'focus_sample_1000.csv'")
+    expect(page.locator("[data-testid='stMetric']", has_text="Rows").locator("[data-testid='stMetricValue']")
+           ).to_have_text(f"{rows_before + 999:,}", timeout=30_000)
     _no_exception(page)
