@@ -38,7 +38,8 @@ DATE_FORMATS = ("ISO8601", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%
 # Money as people write it: an optional sign or parentheses, an optional currency symbol, digits
 # with comma thousands groups, an optional decimal point: `$10,100.00`, `-€5`, `($1,200)`.
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+"
-_MONEY = re.compile(rf"(?P<sign>[-+]?)\s*[$€£¥]?\s*(?P<number>{_NUMBER})|\(\s*[$€£¥]?\s*(?P<owed>{_NUMBER})\s*\)")
+_MONEY = re.compile(rf"(?P<sign>[-+]?)\s*[$€£¥]?\s*(?P<number>{_NUMBER})"
+                    rf"|\(\s*[$€£¥]?\s*(?P<owed>{_NUMBER})\s*\)")
 _NULL_SET = pa.array(NULL_TOKENS, pa.large_string())
 STRING = "string"
 DATETIME = "datetime64[us, UTC]"
@@ -275,66 +276,75 @@ def _not_empty(empty: np.ndarray, file: str, name: str) -> list[Finding]:
                     rows)]
 
 
-def check_rows(frame: pd.DataFrame, original: Mapping[str, pd.Series], file: str) -> tuple[pd.DataFrame, list[Finding]]:
+def check_rows(frame: pd.DataFrame, original: Mapping[str, pd.Series], file: str
+               ) -> tuple[pd.DataFrame, list[Finding]]:
     """Checks across the columns of each row of a coerced frame; `original` holds the values as read.
 
     A period (charge, billing) must not end before it starts; BillingCurrency must be an ISO 4217
-    code (case and spaces are corrected) and may only be empty on rows without amounts.
+    code (case and spaces are corrected) and may only be empty on rows whose costs are all zero.
     """
     findings = []
     for start, end in PERIODS:
         if start in frame and end in frame:
             findings += _ends_before_start(frame, original, file, start, end)
     if CURRENCY in frame:
-        frame[CURRENCY], found = _currency(frame, file)
-        findings += found
+        frame[CURRENCY], found = _currency_codes(frame[CURRENCY], file)
+        findings += found + _currency_missing(frame, file)
     return frame, findings
 
 
-def _ends_before_start(frame: pd.DataFrame, original: Mapping[str, pd.Series], file: str, start: str, end: str
-                       ) -> list[Finding]:
+def _ends_before_start(frame: pd.DataFrame, original: Mapping[str, pd.Series], file: str, start: str,
+                       end: str) -> list[Finding]:
     early = (frame[end] < frame[start]).to_numpy(dtype=bool, na_value=False)
     if not early.any():
         return []
     rows, where = _sample(early)
-    pairs = ", ".join(f"{_quote(original[start].iloc[r - ROW_OFFSET])} → {_quote(original[end].iloc[r - ROW_OFFSET])}"
-                      for r in rows)
+    pairs = ", ".join(f"{_quote(original[start].iloc[r - ROW_OFFSET])} → "
+                      f"{_quote(original[end].iloc[r - ROW_OFFSET])}" for r in rows)
     return [Finding("error", file, end, f"{_are(int(early.sum()), 'row')} earlier than {start} ({where}, "
                     f"{start} → {end}: {pairs}); a period cannot end before it starts", rows)]
 
 
-def _currency(frame: pd.DataFrame, file: str) -> tuple[pd.Series, list[Finding]]:
-    """BillingCurrency as ISO 4217 codes in upper case, and what was wrong with it."""
-    values = frame[CURRENCY].where(frame[CURRENCY].str.strip() != "")  # blank is empty
-    distinct = {str(v): str(v).strip().upper() for v in values.dropna().unique()}
-    known = {v: code for v, code in distinct.items() if pycountry.currencies.get(alpha_3=code) is not None}
+def _currency_codes(written: pd.Series, file: str) -> tuple[pd.Series, list[Finding]]:
+    """Currencies as ISO 4217 codes in upper case (blank is empty), and what was wrong with them."""
+    values = written.where(written.str.strip() != "")
+    codes = {str(v): str(v).strip().upper() for v in values.dropna().unique()}
+    known = {v: code for v, code in codes.items() if pycountry.currencies.get(alpha_3=code) is not None}
     fixes = {v: code for v, code in known.items() if code != v}
     findings = []
     if fixes:
         fixed = values.isin(list(fixes)).to_numpy(dtype=bool)
         rows, where = _sample(fixed)
         pairs = ", ".join(f"{_quote(old)} → {_quote(new)}" for old, new in fixes.items())
-        findings.append(Finding("info", file, CURRENCY, f"{_are(int(fixed.sum()), 'value')} written in another "
-                                f"case or with spaces, corrected: {pairs} ({where})", rows))
-        values = values.replace(fixes)
-    unknown = values.notna().to_numpy() & ~values.isin(list(known.values())).to_numpy(dtype=bool)
+        findings.append(Finding("info", file, CURRENCY, f"{_are(int(fixed.sum()), 'value')} written in "
+                                f"another case or with spaces, corrected: {pairs} ({where})", rows))
+    unknown = values.notna().to_numpy() & ~values.isin(list(known)).to_numpy(dtype=bool)
     if unknown.any():
-        rows, where = _sample(unknown, frame[CURRENCY])
-        findings.append(Finding("error", file, CURRENCY, f"{_are(int(unknown.sum()), 'value')} not an ISO 4217 "
-                                f"currency code ({where}); expected codes such as USD, EUR or JPY", rows))
-    empty = values.isna().to_numpy()
-    if empty.any():
-        costs = [frame[c].fillna(0).to_numpy() != 0 for c in METRICS if c in frame]
-        charged = empty & np.logical_or.reduce(costs) if costs else np.zeros(len(frame), dtype=bool)
-        if charged.any():
-            rows, where = _sample(charged)
-            findings.append(Finding("error", file, CURRENCY, f"{_are(int(charged.sum()), 'row')} empty although "
-                                    f"their costs are not zero ({where}); every amount needs a currency", rows))
-        if (empty & ~charged).any():
-            rows, where = _sample(empty & ~charged)
-            findings.append(Finding("info", file, CURRENCY, f"{_are(int((empty & ~charged).sum()), 'row')} empty, "
-                                    f"with costs all zero or empty, so no currency is needed ({where})", rows))
-    return values, findings
+        rows, where = _sample(unknown, written)
+        findings.append(Finding("error", file, CURRENCY, f"{_are(int(unknown.sum()), 'value')} not an "
+                                f"ISO 4217 currency code ({where}); expected codes such as USD, EUR or JPY",
+                                rows))
+    return values.replace(fixes), findings
+
+
+def _currency_missing(frame: pd.DataFrame, file: str) -> list[Finding]:
+    """An empty currency is an error on a row with a cost, and needs none on a row without."""
+    empty = frame[CURRENCY].isna().to_numpy()
+    if not empty.any():
+        return []
+    costs = [frame[c].fillna(0).to_numpy() != 0 for c in METRICS if c in frame]
+    charged = empty & np.logical_or.reduce(costs)
+    findings = []
+    if charged.any():
+        rows, where = _sample(charged)
+        findings.append(Finding("error", file, CURRENCY, f"{_are(int(charged.sum()), 'row')} empty although "
+                                f"their costs are not zero ({where}); every amount needs a currency", rows))
+    free = empty & ~charged
+    if free.any():
+        rows, where = _sample(free)
+        findings.append(Finding("info", file, CURRENCY, f"{_are(int(free.sum()), 'row')} empty, with costs "
+                                f"all zero or empty, so no currency is needed ({where})", rows))
+    return findings
 
 
 def _are(count: int, word: str) -> str:
@@ -356,5 +366,7 @@ def _sample(mask: np.ndarray, values: pd.Series | None = None) -> tuple[tuple[in
 
 def _quote(value: object) -> str:
     # Timestamps beyond Python's years 1-9999 have no str(); numpy writes any of them.
-    text = str(np.datetime_as_string(value.to_datetime64())) if isinstance(value, pd.Timestamp) else str(value)
+    if isinstance(value, pd.Timestamp):
+        value = np.datetime_as_string(value.to_datetime64())
+    text = str(value)
     return repr(text if len(text) <= 40 else text[:39] + "…")

@@ -104,7 +104,8 @@ def load_focus_file(path: Path | str, *, name: str | None = None,
     except FocusLoadError:
         raise
     except Exception as error:  # includes MemoryError and RecursionError: never a traceback
-        raise FocusLoadError([Finding("error", shown, None, f"could not be read ({_reason(error)})")]) from error
+        problem = Finding("error", shown, None, f"could not be read ({_reason(error)})")
+        raise FocusLoadError([problem]) from error
     frame, findings = normalize_frame(raw, shown, limits=limits)
     if any(f.severity == "error" for f in findings):
         raise FocusLoadError(findings)
