@@ -70,16 +70,20 @@ def load_focus_paths(paths: Iterable[Path | str], *, limits: LoadLimits = DEFAUL
     findings: list[Finding] = []
     files: dict[Path, str] = {}
     for given in map(Path, paths):
-        if given.is_dir():
-            found = sorted({p for pattern in FILE_PATTERNS for p in given.rglob(pattern) if p.is_file()})
-            if not found:
-                findings.append(Finding("error", given.name, None, "folder has no CSV or Parquet files"))
-            for path in found:
-                files.setdefault(path.resolve(), path.relative_to(given).as_posix())
-        elif given.is_file():
-            files.setdefault(given.resolve(), given.name)
-        else:
-            findings.append(Finding("error", given.name, None, f"no such file or folder ({given})"))
+        try:
+            if given.is_dir():
+                found = sorted({p for pattern in FILE_PATTERNS for p in given.rglob(pattern) if p.is_file()})
+                if not found:
+                    findings.append(Finding("error", given.name, None, "folder has no CSV or Parquet files"))
+                for path in found:
+                    files.setdefault(path.resolve(), path.relative_to(given).as_posix())
+            elif given.is_file():
+                files.setdefault(given.resolve(), given.name)
+            else:
+                findings.append(Finding("error", given.name, None, f"no such file or folder ({given})"))
+        except OSError as error:  # a name too long, a folder that cannot be listed, ...
+            findings.append(Finding("error", given.name[:100], None,
+                                    f"could not be opened ({error.strerror or error})"))
     loaded = []
     for path, shown in files.items():
         try:

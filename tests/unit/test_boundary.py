@@ -12,7 +12,7 @@ import pytest
 
 import analysis.focus_loader as focus_loader
 from analysis.focus_limits import LoadLimits
-from analysis.focus_loader import FocusLoadError, load_focus_file, validate_frame
+from analysis.focus_loader import FocusLoadError, load_focus_file, load_focus_paths, validate_frame
 from analysis.focus_schema import is_reserved, provider_name
 from analysis.tags import _parse, extract_tag_columns
 from tests.fixture_paths import SPEC_EXAMPLES
@@ -289,3 +289,8 @@ def test_the_saas_example_loads_its_dollar_amounts_and_short_dates():
     assert note.rows == (2, 3, 4) and "'$10,100.00 ', '$13,000.00 ', '$12,700.00 '" in note.message
     assert not np.isnan(loaded.frame["ListUnitPrice"]).any()
 
+
+
+def test_a_path_that_cannot_be_looked_at_is_a_finding(tmp_path):
+    with pytest.raises(FocusLoadError, match="could not be opened \\(File name too long\\)"):
+        load_focus_paths([tmp_path / ("x" * 5000)])
