@@ -194,7 +194,8 @@ class FocusCache:
 
     def tag_keys(self) -> dict[str, str]:
         """`tag:<column key>` -> the key as users write it (its most common spelling)."""
-        spellings = self.manifest()["tag_spellings"]
+        manifest = self.manifest()
+        spellings = manifest["tag_spellings"] | manifest.get("tags_in_json", {})
         return {"tag:" + col[len(TAG_PREFIX):]: display_key(Counter(sp)) for col, sp in spellings.items()}
 
     def queries(self, memory_limit: str = "1GB") -> CostQueries:
@@ -212,7 +213,8 @@ class FocusCache:
         else:
             con.create_table(LINES, schema=ibis.Schema.from_pyarrow(_empty_lines().schema))
             con.create_table(DAILY, schema=daily_rollup(con.table(LINES)).schema())
-        return CostQueries(con)
+        in_json = {"tag:" + col[len(TAG_PREFIX):]: tuple(sp) for col, sp in manifest.get("tags_in_json", {}).items()}
+        return CostQueries(con, json_tags=in_json)
 
     # ----- writing ------------------------------------------------------------------------
     def load(

@@ -92,6 +92,7 @@ class CostQueries:
     lines_table: str = LINES
     daily_table: str = DAILY
     rules: object | None = None  # an analysis.allocation.rules.RuleSet, for alloc:<dimension>
+    json_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `tag:<key>` kept in Tags only -> spellings
     _currencies: list[str] | None = field(default=None, init=False, repr=False)
 
     # ----- tables -------------------------------------------------------------------------
@@ -105,7 +106,7 @@ class CostQueries:
 
     def tag_keys(self) -> list[str]:
         """Tag dimensions (`tag:<key>`) present in the data."""
-        return [tag_dimension(c) for c in self.daily.columns if c.startswith(TAG_PREFIX)]
+        return [tag_dimension(c) for c in self.daily.columns if c.startswith(TAG_PREFIX)] + sorted(self.json_tags)
 
     def currencies(self) -> list[str]:
         """Billing currencies present, most cost first."""
@@ -121,7 +122,7 @@ class CostQueries:
 
     def with_rules(self, rules) -> CostQueries:
         """The same engine with allocation rules, so that `alloc:<dimension>` can be filtered and grouped by."""
-        ruled = CostQueries(self.backend, self.lines_table, self.daily_table, rules=rules)
+        ruled = CostQueries(self.backend, self.lines_table, self.daily_table, rules=rules, json_tags=self.json_tags)
         ruled._currencies = self.currencies()  # same data: no need to ask the engine again
         return ruled
 
@@ -133,6 +134,9 @@ class CostQueries:
             if self.rules is None or dimension[6:] not in [d.name for d in self.rules.dimensions]:
                 raise ValueError(f"No allocation dimension {dimension[6:]!r} in the rules in use.")
             return owner(t, self.rules.dimension(dimension[6:]))
+        if dimension in self.json_tags and column_of(dimension) not in t.columns:
+            tags = t.Tags.cast("json")  # a key beyond the tag-column cap: read from the line items' Tags
+            return ibis.coalesce(*[tags[spelling].str for spelling in self.json_tags[dimension]])
         return t[column_of(dimension)]
 
     def _table_for(self, dimensions: set[str]) -> ir.Table:

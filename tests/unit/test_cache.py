@@ -207,3 +207,19 @@ def test_tag_keys_beyond_the_cap_stay_in_tags(tmp_path):
     later["Tags"] = '{"env": "dev"}'
     cache.load([Delivery("b.csv", [later], "b")], limits=LoadLimits(max_tag_columns=5))
     assert "x_tag_env" not in cache.manifest()["tag_spellings"]  # refused once: never a partial column
+
+
+def test_tag_keys_kept_in_tags_only_can_still_be_filtered_and_grouped(tmp_path):
+    frame = _month(1, "2026-01-01", rows=4)
+    frame["BilledCost"] = [1.0, 2.0, 4.0, 8.0]
+    frame["Tags"] = ['{"team": "a", "Rare": "x"}', '{"team": "b", "rare": "y"}', '{"team": "c", "rare": "x"}',
+                     None]
+    cache = FocusCache(tmp_path)
+    cache.load([Delivery("a.csv", [frame], "a")], limits=LoadLimits(max_tag_columns=1))
+    q = cache.queries()
+    assert "tag:rare" in q.tag_keys() and cache.tag_keys()["tag:rare"] == "rare"
+    assert q.total(Filters.of(tag_rare=["x"]), "BilledCost") == 5.0  # either spelling of the key
+    assert q.total(Filters.of(tag_rare=["(untagged)"]), "BilledCost") == 8.0
+    by = q.breakdown(Filters(), ("tag:rare",), "BilledCost").set_index("tag:rare")["cost"].to_dict()
+    assert by == {"(untagged)": 8.0, "x": 5.0, "y": 2.0}
+    assert set(q.values("tag:rare")) == {"x", "y", "(untagged)"}
