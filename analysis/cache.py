@@ -302,8 +302,8 @@ class FocusCache:
             keys = _period_keys(cached)
             for j, (key, part) in enumerate(cached.groupby(keys, sort=True, dropna=False)):
                 entry = periods.setdefault(key, {"provider": key[0], "billing_account": key[1],
-                                                 "billing_period": key[2], "files": [], "rows": 0,
-                                                 "summary": None})
+                                                 "billing_period": key[2], "restates": key[3] == "yes",
+                                                 "files": [], "rows": 0, "summary": None})
                 part = part.reset_index(drop=True)
                 entry["rows"] += len(part)
                 entry["summary"] = merge_summaries([s for s in (entry["summary"], frame_summary(part)) if s])
@@ -405,13 +405,16 @@ def _refuse_repeats(deliveries: list[Delivery], base: list[Source]) -> None:
 
 
 def _period_keys(frame: pd.DataFrame) -> list[pd.Series]:
-    """Per row: provider, billing account and billing period (month of the charge when not given)."""
-    start = frame["BillingPeriodStart"] if "BillingPeriodStart" in frame else frame["ChargePeriodStart"]
+    """Per row: provider, billing account, billing period (month of the charge when not given), and
+    whether the row names both its billing account and billing period (only then can it restate)."""
+    given = frame["BillingPeriodStart"] if "BillingPeriodStart" in frame else pd.Series(
+        pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
     charge = frame["ChargePeriodStart"].dt.tz_convert("UTC").dt.normalize()
-    start = start.fillna(charge - pd.to_timedelta(charge.dt.day - 1, unit="D"))
+    start = given.fillna(charge - pd.to_timedelta(charge.dt.day - 1, unit="D"))
     text = lambda c: frame[c].fillna("") if c in frame else pd.Series("", index=frame.index)  # noqa: E731
-    return [text("ProviderName"), text("BillingAccountId"),
-            start.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    account = text("BillingAccountId")
+    known = (given.notna() & (account != "")).map({True: "yes", False: "no"})
+    return [text("ProviderName"), account, start.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ"), known]
 
 
 def _replace(base: list[Source], new: list[Source], keep_both: bool
@@ -419,16 +422,16 @@ def _replace(base: list[Source], new: list[Source], keep_both: bool
     """The older sources without the billing periods the new ones deliver, and what was replaced."""
     if keep_both:
         return base, [], []
-    delivered = {_key(p) for s in new for p in s.periods}
+    delivered = {_key(p) for s in new for p in s.periods if p.get("restates")}
     kept, replaced, emptied = [], [], []
     for source in base:
-        gone = [p for p in source.periods if _key(p) in delivered]
+        gone = [p for p in source.periods if p.get("restates") and _key(p) in delivered]
         if not gone:
             kept.append(source)
             continue
         replaced += [Replaced(source.name, p["provider"], p["billing_account"], p["billing_period"], p["rows"])
                      for p in gone]
-        periods = [p for p in source.periods if _key(p) not in delivered]
+        periods = [p for p in source.periods if p not in gone]
         if not periods:
             emptied.append(source.name)
             continue

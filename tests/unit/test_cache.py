@@ -223,3 +223,14 @@ def test_tag_keys_kept_in_tags_only_can_still_be_filtered_and_grouped(tmp_path):
     by = q.breakdown(Filters(), ("tag:rare",), "BilledCost").set_index("tag:rare")["cost"].to_dict()
     assert by == {"(untagged)": 8.0, "x": 5.0, "y": 2.0}
     assert set(q.values("tag:rare")) == {"x", "y", "(untagged)"}
+
+
+def test_rows_without_billing_account_or_period_never_replace_anything(tmp_path):
+    cache = FocusCache(tmp_path)
+    no_account = _month(1, "2026-02-01", account=None)
+    no_period = _month(2, "2026-02-01").drop(columns=["BillingPeriodStart", "BillingPeriodEnd"])
+    cache.load([Delivery("a.csv", [no_account], "a")])
+    cache.load([Delivery("b.csv", [_month(4, "2026-02-01")], "b")])
+    result = cache.load([Delivery("c.csv", [no_period, _month(8, "2026-02-01", account=None)], "c")])
+    assert not result.replaced and _total(cache) == 3 * (1 + 4 + 2 + 8)
+    assert len(cache.sources()[-1].periods) == 2  # one file per month and account, not per charge day
