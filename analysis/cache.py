@@ -39,13 +39,13 @@ import pyarrow.parquet as pq
 
 from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.focus_limits import LoadLimits
+from analysis.focus_schema import SOURCE_COLUMN
 from analysis.query import DAILY, DATE, LINES, CostQueries, daily_rollup
 from analysis.summary import frame_summary, merge_summaries
 from analysis.tags import TAG_PREFIX, TAGGED_COLUMN, display_key, extract_tag_columns
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
-SOURCE_COLUMN = "x_Source"
 KEEP_VERSIONS = 3  # files dropped by a commit stay readable for this many further commits
 
 STRING_COLUMNS = [*DIMENSIONS, "Tags", SOURCE_COLUMN]

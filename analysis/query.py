@@ -24,11 +24,12 @@ from analysis.dimensions import (
     missing_label,
     tag_dimension,
 )
+from analysis.focus_schema import DATE_COLUMN
 from analysis.tags import TAG_PREFIX, TAGGED_COLUMN
 
 LINES = "focus_lines"
 DAILY = "focus_daily"
-DATE = "ChargeDate"
+DATE = DATE_COLUMN
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month")
 

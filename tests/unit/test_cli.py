@@ -69,7 +69,7 @@ def test_a_folder_of_spec_examples_loads_with_totals_to_the_cent(tmp_path):
     done = _cli("load", "--dry-run", str(FOCUS / "spec_examples"), cache=tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["files"] == len(specs) == 11
+    assert result["files"] == len(specs) == 26
     (currency,) = result["totals"]
     for metric in ("BilledCost", "EffectiveCost"):
         expected = sum((_decimal_sum(spec, metric) for spec in specs), Decimal(0))
