@@ -250,11 +250,7 @@ def _allowed(values: pd.Series, allowed: tuple[str, ...], file: str, name: str
     unknown = [v for v, key in distinct.items() if key not in spelling]
     findings = []
     if fixes:
-        fixed = values.isin(list(fixes)).to_numpy(dtype=bool)
-        rows, where = _sample(fixed)
-        pairs = ", ".join(f"'{old}' → '{new}'" for old, new in fixes.items())
-        findings.append(Finding("info", file, name, f"{_are(int(fixed.sum()), 'value')} written in another "
-                                f"case, corrected: {pairs} ({where})", rows))
+        findings.append(_corrected(values, fixes, file, name, "in another case"))
         values = values.replace(fixes)
     if unknown:
         wrong = values.isin(unknown).to_numpy(dtype=bool)
@@ -265,6 +261,15 @@ def _allowed(values: pd.Series, allowed: tuple[str, ...], file: str, name: str
         findings.append(Finding("warning", file, name, f"{_are(int(wrong.sum()), 'value')} not allowed in "
                                 f"FOCUS 1.2: {listed} ({where}); allowed: {expected}", rows))
     return values, findings
+
+
+def _corrected(values: pd.Series, fixes: dict[str, str], file: str, name: str, how: str) -> Finding:
+    """The info finding for values written `how` and corrected as `fixes` says."""
+    fixed = values.isin(list(fixes)).to_numpy(dtype=bool)
+    rows, where = _sample(fixed)
+    pairs = ", ".join(f"{_quote(old)} → {_quote(new)}" for old, new in fixes.items())
+    return Finding("info", file, name, f"{_are(int(fixed.sum()), 'value')} written {how}, corrected: "
+                   f"{pairs} ({where})", rows)
 
 
 def _not_empty(empty: np.ndarray, file: str, name: str) -> list[Finding]:
@@ -313,11 +318,7 @@ def _currency_codes(written: pd.Series, file: str) -> tuple[pd.Series, list[Find
     fixes = {v: code for v, code in known.items() if code != v}
     findings = []
     if fixes:
-        fixed = values.isin(list(fixes)).to_numpy(dtype=bool)
-        rows, where = _sample(fixed)
-        pairs = ", ".join(f"{_quote(old)} → {_quote(new)}" for old, new in fixes.items())
-        findings.append(Finding("info", file, CURRENCY, f"{_are(int(fixed.sum()), 'value')} written in "
-                                f"another case or with spaces, corrected: {pairs} ({where})", rows))
+        findings.append(_corrected(values, fixes, file, CURRENCY, "in another case or with spaces"))
     unknown = values.notna().to_numpy() & ~values.isin(list(known)).to_numpy(dtype=bool)
     if unknown.any():
         rows, where = _sample(unknown, written)
