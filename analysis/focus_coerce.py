@@ -339,7 +339,7 @@ def _currency_missing(frame: pd.DataFrame, file: str) -> list[Finding]:
     if charged.any():
         rows, where = _sample(charged)
         findings.append(Finding("error", file, CURRENCY, f"{_are(int(charged.sum()), 'row')} empty although "
-                                f"their costs are not zero ({where}); every amount needs a currency", rows))
+                                f"they hold a cost that is not zero ({where}); every amount needs a currency", rows))
     free = empty & ~charged
     if free.any():
         rows, where = _sample(free)

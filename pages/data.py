@@ -92,7 +92,8 @@ if submitted and uploads:
                                    tuple(f"{f.severity}: {f}" for f in item.findings)) for item in loaded]
             result = c.load(deliveries, kind="upload", keep_both=keep_both)
         except (FocusLoadError, CacheError) as error:
-            log = [("error", f"Rejected: {names}; nothing changed.", str(error).splitlines())]
+            log = [("error", f"Not loaded: {names}. A rejected file stops the whole upload, so nothing changed.",
+                    str(error).splitlines())]
         else:
             rows = ", ".join(f"{s.name}: {s.summary['rows']:,} rows loaded" for s in result.sources)
             log = [("success", rows + ".", [*result.messages(), *(f for s in result.sources for f in s.findings)])]

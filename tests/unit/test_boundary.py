@@ -168,7 +168,7 @@ def test_an_empty_currency_on_a_row_with_a_cost_rejects_the_file(tmp_path):
     path = _csv(tmp_path, "nocurrency.csv", {3: {"BillingCurrency": ""}, 4: {"BillingCurrency": "NULL"}})
     finding = _error(path, "BillingCurrency")
     assert (finding.file, finding.rows) == ("nocurrency.csv", (3, 4))
-    assert "2 rows are empty although their costs are not zero (rows 3, 4)" in finding.message
+    assert "2 rows are empty although they hold a cost that is not zero (rows 3, 4)" in finding.message
 
 
 def test_an_empty_currency_on_a_row_without_costs_is_accepted(tmp_path):
