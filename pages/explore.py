@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
+from analysis.spreadsheet_safe import safe_csv
 from app.state import allocation_dimensions, ask, dimension_label
 from app.ui import empty_state, money, money_column, page_view, stacked_bars, top_n
 
@@ -52,6 +53,6 @@ st.dataframe(
     column_config={c: money_column(c, cur) for c in table.columns if c not in {names[d] for d in by}},
 )
 st.download_button(
-    "Download this table (CSV)", table.to_csv(index=False).encode(), file_name=f"spend_by_{'_'.join(by)}_{grain}.csv",
+    "Download this table (CSV)", safe_csv(table), file_name=f"spend_by_{'_'.join(by)}_{grain}.csv",
     mime="text/csv", icon=":material/download:",
 )

@@ -10,6 +10,7 @@ import streamlit as st
 from analysis.dimensions import METRICS
 from analysis.forecast import METHODS
 from analysis.forecast_models import LABELS
+from analysis.spreadsheet_safe import safe_csv
 from app.state import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
 from app.ui import PALETTE, empty_state, money, money_column, page_view, short_money
 
@@ -224,6 +225,6 @@ download = band.assign(series="Total")
 download = pd.concat([download, parts]) if by else download
 download = download[["day", "series", "forecast", "lower", "upper"]]
 download["day"] = download["day"].dt.date
-st.download_button("Download daily forecast (CSV)", download.to_csv(index=False).encode(),
+st.download_button("Download daily forecast (CSV)", safe_csv(download),
                    file_name=f"forecast_{first_day:%Y%m%d}_{horizon}d.csv", mime="text/csv",
                    icon=":material/download:", key="fc_download")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import by_owner
+from analysis.spreadsheet_safe import safe_csv
 from app.state import allocated, saved_rules_text
 from app.ui import page_view, empty_state, horizontal_bars, money, money_column, stacked_bars, top_n
 
@@ -43,7 +44,7 @@ table = table.sort_values("Total", ascending=False).reset_index().rename(columns
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: money_column(c, cur) for c in table.columns if c != "Owner"})
 st.download_button("Download owner × month (CSV)",
-                   wide.to_csv(index=False).encode(), file_name=f"showback_{dimension}.csv", mime="text/csv",
+                   safe_csv(wide), file_name=f"showback_{dimension}.csv", mime="text/csv",
                    icon=":material/download:")
 
 st.subheader("Owner drill-down")

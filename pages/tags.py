@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis.spreadsheet_safe import safe_csv
 from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
 from app.state import workspace, ask, cache, tag_coverage
 from app.ui import page_view, empty_state, horizontal_bars, money, money_column
@@ -76,5 +77,5 @@ else:
                        "SubAccountName": "Sub-account", "missing": "Missing keys",
                        "cost": money_column("Cost", cur)},
     )
-    st.download_button("Download violations (CSV)", violations.to_csv(index=False).encode(),
+    st.download_button("Download violations (CSV)", safe_csv(violations),
                        file_name="tag_policy_violations.csv", mime="text/csv", icon=":material/download:")
