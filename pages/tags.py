@@ -58,7 +58,7 @@ with st.form("policy"):
     if st.form_submit_button("Save policy", icon=":material/save:"):
         try:
             policy = TagPolicy(required=chosen)
-            path = save_policy(workspace, policy)
+            path = save_policy(workspace(), policy)
             st.success(f"Saved to {path.name}: {', '.join(policy.required) or 'no required keys'}.")
         except ValueError as error:
             st.error(f"Not saved: {error}")

@@ -162,3 +162,18 @@ def test_sidebar_owner_filter_narrows_the_kpis(app, sample_frame):
     payments = sample_frame[sample_frame["Tags"].map(team) == "payments"]
     # The Team tag rule comes first, so tagged payments cost is exactly the payments owner's direct cost.
     assert _metric(at, "Month to date") == money(_cost(payments, AS_OF.replace(day=1), SAMPLE_END))
+
+
+def test_tags_policy_is_saved_from_the_page(app, tmp_path):
+    at = app.run()
+    at.switch_page("../pages/tags.py").run()
+    policy = next(m for m in at.multiselect if m.label.startswith("Every resource must carry"))
+    policy.set_value(["team", "cost_center"])
+    next(b for b in at.button if b.label == "Save policy").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success][0].startswith("Saved to tag_policy.yaml: team, cost_center")
+    saved = (tmp_path / "workspace" / "tag_policy.yaml").read_text()
+    assert "- team" in saved and "- cost_center" in saved
+    at.switch_page("../pages/tags.py").run()  # read back from the file on the next visit
+    assert next(m for m in at.multiselect if m.label.startswith("Every resource")).value == ["team", "cost_center"]
