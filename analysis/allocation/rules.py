@@ -7,10 +7,10 @@ rules then split picked charges among owners per month.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
+import duckdb
 import yaml
 from pydantic import (
     BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator,
@@ -44,11 +44,23 @@ class Match(_Strict):
         if len(tests) != 1:
             raise ValueError("give exactly one test: equals, one_of, regex, prefix or present (true/false)")
         if self.regex is not None:
-            try:
-                re.compile(self.regex)
-            except re.error as error:
-                raise ValueError(f"invalid regex {self.regex!r}: {error}") from error
+            problem = regex_problem(self.regex)
+            if problem:
+                raise ValueError(f"invalid regex {self.regex!r}: {problem}")
         return self
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why the query engine cannot run this regex (RE2 syntax, as DuckDB uses), or None when it can.
+
+    Python's `re` accepts look-arounds and back-references that RE2 refuses, so the engine itself checks.
+    """
+    with duckdb.connect() as con:
+        try:
+            con.execute("SELECT regexp_matches('', ?)", [pattern])
+        except duckdb.Error as error:
+            return str(error).removeprefix("Invalid Input Error: ")
+    return None
 
 
 class AllOf(_Strict):

@@ -101,6 +101,10 @@ def test_untagged_cost_can_be_shared():
 @pytest.mark.parametrize(("text", "message"), [
     ("dimensions: [{name: T, rules: [{name: R1, when: {column: X, regex: '('}, owner: a}]}]",
      "rules.yaml: dimensions → 'T' → rules → 'R1' → when: invalid regex '('"),
+    ("dimensions: [{name: T, rules: [{name: R1, when: {column: X, regex: '(?=prod)p'}, owner: a}]}]",
+     "'R1' → when: invalid regex '(?=prod)p': invalid perl operator: (?="),  # Python's re accepts it, RE2 not
+    ("dimensions: [{name: T, rules: [{name: R1, when: {column: X, regex: '(a)\\1'}, owner: a}]}]",
+     "invalid escape sequence"),
     ("dimensions: [{name: T, rules: [{name: R1, when: {column: X, equals: a}, owner: a, colour: red}]}]",
      "'R1' → colour: Extra inputs are not permitted"),
     ("dimensions: [{name: T}]\nshared: [{name: S, dimension: T, when: {tag: a, present: true}, split: fixed, "
