@@ -84,6 +84,7 @@ def _allocate(args: argparse.Namespace) -> int:
     from analysis.allocation.rules import RulesError, load_rules
     from analysis.allocation.split import load_metric_tables
     from analysis.query import Filters
+    from analysis.rounding import round_parts
 
     try:
         rules = load_rules(args.rules)
@@ -109,7 +110,7 @@ def _allocate(args: argparse.Namespace) -> int:
             for dimension in rules.dimensions:
                 long = q.allocation(filters, rules, dimension.name, "EffectiveCost", metrics)
                 totals = long.groupby("owner")["cost"].sum().sort_values(ascending=False)
-                by_owner[dimension.name] = {o: round(float(v), 2) for o, v in totals.items()}
+                by_owner[dimension.name] = dict(zip(totals.index, map(float, round_parts(totals.to_numpy()))))
                 if dimension is rules.dimensions[0]:  # the primary dimension gives the two totals below
                     allocated = float(totals.sum())
                     unallocated = float(totals.get(dimension.unallocated, 0.0))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.allocation.rules import RulesError, parse_rules
-from analysis.allocation.split import by_owner
+from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
 from analysis.spreadsheet_safe import safe_csv
 from app.state import allocated, saved_rules_text
 from app.ui import page_view, empty_state, horizontal_bars, money, money_column, stacked_bars, top_n
@@ -32,15 +32,8 @@ st.caption("Each owner's cost is its direct cost (placed by the rules) plus its 
 chart = wide.rename(columns={"month": "period", "total": "cost", "owner": "Owner"})[["period", "Owner", "cost"]]
 st.altair_chart(stacked_bars(top_n(chart, "Owner", 12), "Owner", cur, "month", height=340), width="stretch")
 
-months = sorted(wide["month"].unique())
-table = wide.pivot_table(index="owner", columns="month", values="total", aggfunc="sum", fill_value=0.0)
-table.columns = [m.strftime("%Y-%m") for m in table.columns]
-latest = table.columns[-1]
-table.insert(0, "Total", table.sum(axis=1))
-if len(months) > 1:
-    previous = table.columns[-2]
-    table[f"Change {latest} vs {previous}"] = table[latest] - table[previous]
-table = table.sort_values("Total", ascending=False).reset_index().rename(columns={"owner": "Owner"})
+table = showback_table(wide)
+latest = [c for c in table.columns if c[:4].isdigit()][-1]  # month columns are YYYY-MM
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: money_column(c, cur) for c in table.columns if c != "Owner"})
 st.download_button("Download owner × month (CSV)",
@@ -48,7 +41,7 @@ st.download_button("Download owner × month (CSV)",
                    icon=":material/download:")
 
 st.subheader("Owner drill-down")
-owners = list(table["Owner"])
+owners = [o for o in table["Owner"] if o != ALL_OWNERS]
 owner = st.selectbox("Owner", owners, key="sb_owner")
 mine = wide[wide["owner"] == owner]
 c1, c2, c3 = st.columns(3)

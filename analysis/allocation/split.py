@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.allocation.compile import owner, shared_pick
 from analysis.allocation.rules import RulesError, RuleSet, SharedCost
+from analysis.rounding import round_columns
 
 LONG_COLUMNS = ["month", "owner", "kind", "source", "cost"]
 
@@ -110,3 +111,21 @@ def by_owner(long: pd.DataFrame) -> pd.DataFrame:
     wide = wide.reindex(columns=["direct", "shared"], fill_value=0.0)
     wide["total"] = wide["direct"] + wide["shared"]
     return wide.reset_index()
+
+
+ALL_OWNERS = "All owners"
+
+
+def showback_table(wide: pd.DataFrame) -> pd.DataFrame:
+    """Owner rows x month columns (`YYYY-MM`) with `Total` first and the change of the latest month,
+    largest total first, then an `All owners` row. Amounts are rounded to cents so that every column's
+    owners add up to its `All owners` figure (largest remainder)."""
+    table = wide.pivot_table(index="owner", columns="month", values="total", aggfunc="sum", fill_value=0.0)
+    table.columns = [m.strftime("%Y-%m") for m in table.columns]
+    months = list(table.columns)
+    table.insert(0, "Total", table.sum(axis=1))
+    table = round_columns(table.sort_values("Total", ascending=False), ["Total", *months])
+    table.loc[ALL_OWNERS] = table.sum(axis=0).round(2)
+    if len(months) > 1:
+        table[f"Change {months[-1]} vs {months[-2]}"] = (table[months[-1]] - table[months[-2]]).round(2)
+    return table.rename_axis("Owner").reset_index()
