@@ -207,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "forecast" and not 1 <= args.horizon <= 90:
         parser.error(f"--horizon must be from 1 to 90 days, got {args.horizon}")
+    reads_cache = args.command in ("forecast", "publish-snowflake") or (args.command == "allocate" and not args.data)
+    if reads_cache and not FocusCache(args.cache).sources():
+        print(f"The cache in {args.cache} is empty: load billing files first "
+              "(python -m analysis load FILES) or build the sample (python -m analysis sample).", file=sys.stderr)
+        return 2
     return args.run(args)
 
 

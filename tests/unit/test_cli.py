@@ -118,3 +118,11 @@ def test_forecast_prints_projections_whose_actuals_and_parts_add_up(sample_cache
 def test_forecast_refuses_an_unknown_metric_naming_it(sample_cache):
     done = _cli("forecast", "--metric", "Costs", cache=sample_cache.root)
     assert done.returncode == 2 and "Unknown cost metric 'Costs'" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["allocate", "--check"], ["forecast"], ["publish-snowflake"]])
+def test_commands_on_an_empty_cache_say_it_is_empty(tmp_path, command):
+    done = _cli(*command, cache=tmp_path / "nothing")
+    assert done.returncode == 2
+    assert f"The cache in {tmp_path / 'nothing'} is empty: load billing files first" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "nothing").exists()
