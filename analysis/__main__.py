@@ -65,14 +65,19 @@ def _sample(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     import tomllib
 
-    from analysis.snowflake import connect, publish
+    from analysis.snowflake import SnowflakeConnectionError, connect, publish
 
     try:
         settings = tomllib.loads(args.secrets.read_text())["snowflake"]
     except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
         print(f"No usable [snowflake] section in {args.secrets}: {error}", file=sys.stderr)
         return 2
-    with connect(**settings) as conn:
+    try:
+        conn = connect(**settings)
+    except SnowflakeConnectionError as error:
+        print(error, file=sys.stderr)
+        return 2
+    with conn:
         rows = publish(FocusCache(args.cache), conn)
     print(json.dumps({"rows": rows, "tables": ["focus_lines", "focus_daily"]}))
     return 0

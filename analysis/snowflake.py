@@ -21,9 +21,29 @@ from analysis.query import DAILY, LINES, CostQueries, daily_rollup
 SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+SECRET_SETTINGS = ("password", "token", "passcode", "private_key", "private_key_file_pwd", "oauth_client_secret")
+
+
+class SnowflakeConnectionError(RuntimeError):
+    """Snowflake could not be reached or refused the login; the message holds no secret."""
+
+
 def connect(**settings: object) -> snowflake.connector.SnowflakeConnection:
-    """Open a connection with the real snowflake-connector-python (account, user, password, ...)."""
-    return snowflake.connector.connect(**settings)
+    """Open a connection with the real snowflake-connector-python (account, user, password, ...).
+
+    Raises SnowflakeConnectionError with a plain message (secret settings blanked out) when it fails.
+    """
+    try:
+        return snowflake.connector.connect(**settings)
+    except (snowflake.connector.errors.Error, OSError, ValueError, TypeError) as error:
+        reason = str(getattr(error, "raw_msg", None) or error)
+        for name in SECRET_SETTINGS:
+            secret = settings.get(name)
+            if secret:
+                reason = reason.replace(str(secret), "***")
+        where = f"account {settings.get('account', '(none)')!s} as user {settings.get('user', '(none)')!s}"
+        raise SnowflakeConnectionError(f"Could not connect to Snowflake ({where}): {reason.strip()}. "
+                                       "Check the [snowflake] section of .streamlit/secrets.toml.") from None
 
 
 def snowflake_queries(conn: snowflake.connector.SnowflakeConnection) -> CostQueries:

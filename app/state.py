@@ -62,6 +62,17 @@ def engine_name() -> str:
     return "Snowflake" if snowflake_settings() else "DuckDB (local cache)"
 
 
+def engine_problem() -> str | None:
+    """Why the query engine cannot be used (a Snowflake login that fails), or None when it can."""
+    from analysis.snowflake import SnowflakeConnectionError
+
+    try:
+        _queries(*_key())
+    except SnowflakeConnectionError as error:
+        return str(error)
+    return None
+
+
 def _key() -> tuple[str, int]:
     """Cache key of the data: where it lives and its version (Snowflake data is refreshed hourly)."""
     settings = snowflake_settings()

@@ -41,3 +41,35 @@ def test_overview_reads_from_snowflake(snowflake_secrets, tmp_path, monkeypatch)
     assert not at.exception
     march = data[data["ChargePeriodStart"].dt.date >= dt.date(2025, 3, 1)]["EffectiveCost"].sum()
     assert next(m for m in at.metric if m.label == "Month to date").value == money(march)
+
+
+def test_a_failed_snowflake_login_is_a_message_without_secrets(tmp_path, monkeypatch):
+    from tests.servers import free_port
+
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=90)
+    at.secrets["snowflake"] = {"user": "app", "password": "hunter2-do-not-show", "account": "nowhere",
+                               "host": "127.0.0.1", "port": free_port(), "protocol": "http",
+                               "login_timeout": 5, "network_timeout": 5}
+    at.run()
+    assert not at.exception
+    message = at.error[0].value
+    assert message.startswith("Could not connect to Snowflake (account nowhere as user app)")
+    assert "secrets.toml" in message and "hunter2" not in message
+
+
+def test_publish_to_an_unreachable_snowflake_is_a_message_without_secrets(tmp_path, sample_cache):
+    import subprocess
+    import sys
+
+    from tests.servers import free_port
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[snowflake]\nuser = "app"\npassword = "hunter2-do-not-show"\naccount = "nowhere"\n'
+                       f'host = "127.0.0.1"\nport = {free_port()}\nprotocol = "http"\nlogin_timeout = 5\n')
+    done = subprocess.run([sys.executable, "-m", "analysis", "--cache", str(sample_cache.root), "publish-snowflake",
+                           "--secrets", str(secrets)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Could not connect to Snowflake (account nowhere as user app)")
+    assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
