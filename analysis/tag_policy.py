@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from analysis.workspace_store import WorkspaceFile
 
 FILE_NAME = "tag_policy.yaml"
 
@@ -46,15 +46,10 @@ def load_policy(workspace: Path) -> TagPolicy:
 
 
 def save_policy(workspace: Path, policy: TagPolicy) -> Path:
-    """Write the policy atomically (temporary file, then rename)."""
-    workspace = Path(workspace)
-    workspace.mkdir(parents=True, exist_ok=True)
-    path = workspace / FILE_NAME
+    """Write the policy through the workspace store (atomic, with history); returns its path."""
     text = "# Required tag keys; every resource should carry each of them.\n" + yaml.safe_dump(
         policy.model_dump(), sort_keys=False
     )
-    fd, tmp = tempfile.mkstemp(dir=workspace, prefix=FILE_NAME, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
+    file = WorkspaceFile(workspace, FILE_NAME)
+    file.update(lambda _: text)
+    return file.path

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from analysis.workspace_store import WorkspaceConflict, WorkspaceFile
 
 FILE_NAME = "anomaly_triage.yaml"
 STATUSES = ("new", "investigating", "expected", "resolved")
@@ -33,34 +33,48 @@ def event_id(level: str, group: str, start: dt.date) -> str:
 
 def load_triage(workspace: Path | str) -> dict[str, Triage]:
     """Saved triage per event id (empty when nothing is saved)."""
-    path = Path(workspace) / FILE_NAME
-    if not path.exists():
-        return {}
+    return _parse(WorkspaceFile(workspace, FILE_NAME).read()[0])
+
+
+def save_triage(workspace: Path | str, event: str, status: str, comment: str,
+                expected: str | None = None) -> dict[str, Triage]:
+    """Set one event's status and comment; other events, saved by anyone meanwhile, are kept.
+
+    `expected` is the event's `updated` stamp as the user saw it ('' for never triaged): if someone
+    triaged the same event since, WorkspaceConflict is raised and nothing is written.
+    """
+    saved: dict[str, Triage] = {}
+
+    def change(text: str) -> str:
+        items = _parse(text)
+        before = items.get(event)
+        if expected is not None and (before.updated if before else "") != expected:
+            now = f"now {before.status!r}, updated {before.updated} UTC" if before else "now cleared"
+            raise WorkspaceConflict(f"Event {event!r} was triaged by someone else since you opened it ({now}); "
+                                    "your change was not saved. Reload to see it.")
+        items[event] = Triage(status=status, comment=comment.strip(),
+                              updated=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"))
+        saved.update(items)
+        return yaml.safe_dump({k: v.model_dump() for k, v in sorted(items.items())}, sort_keys=False,
+                              allow_unicode=True)
+
+    WorkspaceFile(workspace, FILE_NAME).update(change)
+    return saved
+
+
+def _parse(text: str) -> dict[str, Triage]:
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise TriageError(f"{FILE_NAME}: not valid YAML ({error})") from error
+    if not isinstance(raw, dict):
+        raise TriageError(f"{FILE_NAME}: expected one entry per event, found {type(raw).__name__}")
     items = {}
     for key, value in raw.items():
         try:
-            items[key] = Triage.model_validate(value)
+            items[str(key)] = Triage.model_validate(value)
         except ValidationError as error:
             problem = error.errors()[0]
             raise TriageError(f"{FILE_NAME}, event {key!r}, field {'.'.join(map(str, problem['loc']))}: "
                               f"{problem['msg']}") from error
-    return items
-
-
-def save_triage(workspace: Path | str, event: str, status: str, comment: str) -> dict[str, Triage]:
-    """Set one event's status and comment (re-reading the file first, so other events are kept)."""
-    workspace = Path(workspace)
-    items = load_triage(workspace)
-    items[event] = Triage(status=status, comment=comment.strip(),
-                          updated=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-    workspace.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump({k: v.model_dump() for k, v in sorted(items.items())}, sort_keys=False, allow_unicode=True)
-    fd, tmp = tempfile.mkstemp(dir=workspace, prefix=FILE_NAME, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, workspace / FILE_NAME)
     return items

@@ -1,7 +1,6 @@
 """Allocation: edit the rules (table or YAML), preview their effect on history, save safely."""
 
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import yaml
 
 from analysis.allocation.rules import RulesError, dump_rules, parse_rules
 from analysis.allocation.split import by_owner, load_metric_table
-from analysis.allocation.store import RulesConflict, RuleStore
+from analysis.allocation.store import RuleStore
+from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError, atomic_write
 from app.state import REPO_WORKSPACE, workspace, allocated
 from app.ui import empty_state, horizontal_bars, money, money_column
 
@@ -100,10 +100,7 @@ with metrics_tab:
             except RulesError as error:
                 st.error(f"Not saved: {error}")
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                staging = target.with_name(target.name + ".tmp")
-                staging.write_bytes(upload.getvalue())
-                os.replace(staging, target)  # atomic: readers see the old or the new table, never half
+                atomic_write(target, upload.getvalue())  # readers see the old or the new table, never half
                 st.success(f"Saved {target.name}: {len(table)} rows, {table['month'].nunique()} months, "
                            f"{table['owner'].nunique()} owners.")
     saved_tables = sorted(p.name for p in workspace().glob("*.csv")) if workspace().exists() else []
@@ -112,14 +109,14 @@ with metrics_tab:
 with versions_tab:
     versions = store.versions()
     if not versions:
-        st.caption("No earlier versions yet: each save keeps the previous file here.")
+        st.caption("No saved versions yet: each save is kept here (the last 100).")
     for version in versions[:20]:
         left, right = st.columns([4, 1])
-        left.write(f"Saved before {version.saved:%Y-%m-%d %H:%M:%S} UTC · `{version.name}`")
+        left.write(f"Saved {version.saved:%Y-%m-%d %H:%M:%S} UTC · `{version.name}`")
         if right.button("Restore", key=f"restore_{version.name}"):
             try:
                 store.restore(version.name, st.session_state["alloc_token"])
-            except RulesConflict as error:
+            except (WorkspaceConflict, WorkspaceWriteError) as error:
                 st.error(str(error))
             else:
                 st.session_state["alloc_pending"], st.session_state["alloc_token"] = store.read()
@@ -136,7 +133,7 @@ if save_col.button("Save rules", type="primary", icon=":material/save:"):
         store.save(st.session_state["alloc_text"], st.session_state["alloc_token"])
         st.session_state["alloc_token"] = store.read()[1]
         status_col.success(f"Saved {store.path.name}; the previous version is under Versions.")
-    except RulesConflict as error:
+    except (WorkspaceConflict, WorkspaceWriteError) as error:
         status_col.error(str(error))
     except RulesError as error:
         status_col.error(str(error))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis.dimensions import label
 from analysis.triage import STATUSES, TriageError, event_id, load_triage, save_triage
+from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
 from app.state import (TOTAL, anomaly_explain, anomaly_scan, ask, dimension_label, scope_dimensions, scope_label,
                        workspace)
 from app.ui import horizontal_bars, money, money_column, page_view
@@ -105,7 +106,11 @@ with st.form(f"triage_{event['id']}"):
     status = st.radio("Status", STATUSES, index=STATUSES.index(saved.status) if saved else 0, horizontal=True)
     comment = st.text_area("Comment", saved.comment if saved else "", placeholder="What did you find?")
     if st.form_submit_button("Save triage", icon=":material/save:"):
-        save_triage(workspace(), event["id"], status, comment)
-        st.rerun()
+        try:
+            save_triage(workspace(), event["id"], status, comment, expected=saved.updated if saved else "")
+        except (WorkspaceConflict, WorkspaceWriteError) as error:
+            st.error(str(error))
+        else:
+            st.rerun()
 if saved and saved.updated:
     st.caption(f"Last updated {saved.updated} UTC")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis.spreadsheet_safe import safe_csv
 from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
+from analysis.workspace_store import WorkspaceWriteError
 from app.state import workspace, ask, cache, tag_coverage
 from app.ui import page_view, empty_state, horizontal_bars, money, money_column
 
@@ -60,7 +61,7 @@ with st.form("policy"):
             policy = TagPolicy(required=chosen)
             path = save_policy(workspace(), policy)
             st.success(f"Saved to {path.name}: {', '.join(policy.required) or 'no required keys'}.")
-        except ValueError as error:
+        except (ValueError, WorkspaceWriteError) as error:
             st.error(f"Not saved: {error}")
 
 violations = ask("missing_tags", view.filters, tuple(policy.required), view.metric)

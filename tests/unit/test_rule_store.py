@@ -1,7 +1,8 @@
 import pytest
 
 from analysis.allocation.rules import RulesError
-from analysis.allocation.store import RulesConflict, RuleStore
+from analysis.allocation.store import RuleStore
+from analysis.workspace_store import WorkspaceConflict
 
 GOOD = "dimensions: [{name: Team, rules: [{name: R, when: {tag: team, present: true}, owner_from_tag: team}]}]\n"
 OTHER = "dimensions: [{name: Team}]\n"
@@ -14,10 +15,10 @@ def test_save_keeps_history_and_restores(tmp_path):
     text, current = store.read()
     assert text == GOOD
     store.save(OTHER, current)
-    (version,) = store.versions()
-    assert version.path.read_text() == GOOD
-    store.restore(version.name, store.read()[1])
-    assert store.read()[0] == GOOD and len(store.versions()) == 2
+    newest, older = store.versions()
+    assert newest.path.read_text() == OTHER and older.path.read_text() == GOOD
+    store.restore(older.name, store.read()[1])
+    assert store.read()[0] == GOOD and len(store.versions()) == 3
 
 
 def test_invalid_rules_leave_the_file_as_it_was(tmp_path):
@@ -25,7 +26,7 @@ def test_invalid_rules_leave_the_file_as_it_was(tmp_path):
     store.save(GOOD, store.read()[1])
     with pytest.raises(RulesError, match="allocation.yaml"):
         store.save("dimensions: [{name: Team, rules: [{name: R}]}]", store.read()[1])
-    assert store.read()[0] == GOOD and store.versions() == []
+    assert store.read()[0] == GOOD and len(store.versions()) == 1
 
 
 def test_a_concurrent_save_is_refused(tmp_path):
@@ -33,6 +34,8 @@ def test_a_concurrent_save_is_refused(tmp_path):
     store.save(GOOD, store.read()[1])
     _, mine = store.read()
     store.save(OTHER, mine)  # another session saves first
-    with pytest.raises(RulesConflict, match="changed by someone else"):
+    with pytest.raises(WorkspaceConflict, match="changed by someone else") as refused:
         store.save(GOOD + "# my edit\n", mine)
+    assert "Their change: 1 line(s) added, 1 removed" in str(refused.value)
+    assert "+dimensions: [{name: Team}]" in str(refused.value)
     assert store.read()[0] == OTHER

@@ -1,0 +1,193 @@
+"""One store for every workspace file (rules, tag policy, triage, and the settings to come).
+
+Each save takes the file's lock and compares the token (a hash) of the text it started from with
+the file's current one: of two concurrent saves one wins, the other is refused with a message that
+says what changed (`WorkspaceConflict`). Writes are atomic (temporary file, fsync, rename, fsync of
+the folder), so a failed or killed save leaves the previous file whole. Only after a successful save
+is the new version added to the bounded history (`.history/`, the last `KEEP` versions per file).
+Files are written readable by the group and others as the umask allows, like any project file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import errno
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HISTORY = ".history"
+KEEP = 100
+_STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
+class WorkspaceConflict(RuntimeError):
+    """The file changed since it was read; nothing was written. The message says what changed."""
+
+
+class WorkspaceWriteError(RuntimeError):
+    """The file could not be written (disk full, no permission); the previous version is kept."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved version of a workspace file, as kept in the history."""
+
+    name: str
+    saved: dt.datetime
+    path: Path
+    token: str
+
+
+def token(text: str) -> str:
+    """A short hash naming a version of a text."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Replace `path` with `text` (or bytes): temporary file, fsync, rename, fsync of the folder.
+
+    The file keeps its permission bits, or gets 0666 less the umask when new.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode() if isinstance(text, str) else text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (Linux), else the usual 022."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+class WorkspaceFile:
+    """A text file in the workspace folder with a lock, compare-and-swap saves and a bounded history."""
+
+    def __init__(self, workspace: Path | str, name: str, keep: int = KEEP):
+        self.workspace = Path(workspace)
+        self.path = self.workspace / name
+        self.keep = keep
+
+    @property
+    def history(self) -> Path:
+        return self.workspace / HISTORY
+
+    def read(self) -> tuple[str, str]:
+        """The current text and its token ('' and the empty text's token when there is no file)."""
+        text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        return text, token(text)
+
+    def save(self, text: str, expected: str) -> str:
+        """Write `text` if the file still has token `expected`; returns the new token.
+
+        Raises WorkspaceConflict (nothing written) when someone saved meanwhile, and
+        WorkspaceWriteError (previous file kept) when the disk refuses the write.
+        """
+        with self._locked():
+            current, current_token = self.read()
+            if current_token != expected:
+                raise WorkspaceConflict(self._what_changed(expected, current))
+            self._write(current, text)
+        return token(text)
+
+    def update(self, change: Callable[[str], str]) -> str:
+        """Read, change and write under the lock, so that `change` always sees the latest text."""
+        with self._locked():
+            current, _ = self.read()
+            text = change(current)
+            self._write(current, text)
+        return token(text)
+
+    def versions(self) -> list[Version]:
+        """Saved versions, newest first."""
+        found = []
+        for path in self.history.glob(f"{self.path.stem}-*{self.path.suffix}"):
+            parts = path.stem[len(self.path.stem) + 1:].split("-")
+            try:
+                saved = dt.datetime.strptime(parts[0], _STAMP).replace(tzinfo=dt.UTC)
+            except ValueError:
+                continue
+            found.append(Version(path.name, saved, path, parts[1] if len(parts) > 1 else ""))
+        return sorted(found, key=lambda v: v.saved, reverse=True)
+
+    def restore(self, version: str, expected: str) -> str:
+        """Make a saved version current again (a save like any other)."""
+        return self.save((self.history / Path(version).name).read_text(encoding="utf-8"), expected)
+
+    # ----- inside the lock ----------------------------------------------------------------
+    def _write(self, current: str, text: str) -> None:
+        try:
+            atomic_write(self.path, text)
+        except OSError as error:
+            raise WorkspaceWriteError(f"{self.path.name} could not be saved ({_reason(error)}); "
+                                      "the previous version is kept.") from error
+        try:
+            known = {v.token for v in self.versions()}
+            if current and token(current) not in known:  # a file written by hand: keep it too
+                self._add_version(current, dt.datetime.now(dt.UTC) - dt.timedelta(microseconds=1))
+            self._add_version(text, dt.datetime.now(dt.UTC))
+            for old in self.versions()[self.keep:]:
+                old.path.unlink(missing_ok=True)
+        except OSError as error:
+            raise WorkspaceWriteError(f"{self.path.name} was saved, but its copy in the history could not be "
+                                      f"written ({_reason(error)}).") from error
+
+    def _add_version(self, text: str, saved: dt.datetime) -> None:
+        atomic_write(self.history / f"{self.path.stem}-{saved:{_STAMP}}-{token(text)}{self.path.suffix}", text)
+
+    def _what_changed(self, expected: str, current: str) -> str:
+        """Plain words on the change someone else saved since the version with token `expected`."""
+        base = next((v.path.read_text(encoding="utf-8") for v in self.versions() if v.token == expected), None)
+        when = (f" at {dt.datetime.fromtimestamp(self.path.stat().st_mtime, dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+                if self.path.exists() else "")
+        message = f"{self.path.name} was changed by someone else{when} since you opened it; your edit was not saved."
+        if base is not None:
+            diff = [line for line in difflib.unified_diff(base.splitlines(), current.splitlines(), lineterm="", n=0)
+                    if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+            added, removed = sum(1 for d in diff if d[0] == "+"), sum(1 for d in diff if d[0] == "-")
+            shown = "; ".join(d[:80] for d in diff[:3]) + (" …" if len(diff) > 3 else "")
+            message += f" Their change: {added} line(s) added, {removed} removed ({shown})."
+        elif not current:
+            message += " The file was removed."
+        return message + " Reload to see their version, then apply your change again."
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        with open(self.workspace / f".{self.path.name}.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _reason(error: OSError) -> str:
+    if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return "the disk is full"
+    return error.strerror or str(error)
