@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.dimensions import DIMENSIONS, METRICS
+from analysis.files import atomic_write, file_lock, fsync
 from analysis.focus_limits import LoadLimits
 from analysis.focus_schema import SOURCE_COLUMN
 from analysis.query import DAILY, DATE, LINES, CostQueries, daily_rollup
@@ -340,7 +339,7 @@ class FocusCache:
             finally:
                 con.disconnect()
                 shutil.rmtree(spill, ignore_errors=True)
-            _fsync(tmp)
+            fsync(tmp)
             os.replace(tmp, self.root / daily_name)
         live = {f for s in sources for f in s["files"]} | ({daily_name} if files else set())
         before = {f for s in manifest["sources"] for f in s["files"]} | ({manifest["daily"]} if manifest["daily"] else set())
@@ -356,7 +355,7 @@ class FocusCache:
             "tags_in_json": {c: dict(sp) for c, sp in sorted(in_json.items())},
             "retired": retired,
         }
-        _atomic_text(self.manifest_path, json.dumps(new, indent=1, default=str))
+        atomic_write(self.manifest_path, json.dumps(new, indent=1, default=str))
         self._sweep(new)
 
     def _sweep(self, manifest: dict) -> None:
@@ -368,18 +367,9 @@ class FocusCache:
             if path.is_file() and str(path.relative_to(self.root)) not in keep:
                 path.unlink(missing_ok=True)
 
-    @contextmanager
-    def _locked(self, dry_run: bool = False) -> Iterator[None]:
-        if dry_run:  # a dry run reads one manifest and writes nothing, not even the folder
-            yield
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _locked(self, dry_run: bool = False) -> AbstractContextManager[None]:
+        # a dry run reads one manifest and writes nothing, not even the folder
+        return nullcontext() if dry_run else file_lock(self.root / ".lock")
 
 
 def file_sha256(path: Path) -> str:
@@ -462,34 +452,10 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_suffix(".parquet.tmp")
     try:
         pq.write_table(table, tmp, compression="zstd", row_group_size=1_000_000)
-        _fsync(tmp)
+        fsync(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    """Replace a text file atomically: temporary file, fsync, rename, fsync of the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    _fsync(path.parent)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _free(folder: Path) -> str:

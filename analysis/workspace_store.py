@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import errno
-import fcntl
 import hashlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+
+from analysis.files import atomic_write, file_lock
 
 HISTORY = ".history"
 KEEP = 100
@@ -48,41 +47,6 @@ class Version:
 def token(text: str) -> str:
     """A short hash naming a version of a text."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Replace `path` with `text` (or bytes): temporary file, fsync, rename, fsync of the folder.
-
-    The file keeps its permission bits, or gets 0666 less the umask when new.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode() if isinstance(text, str) else text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
-def _umask() -> int:
-    """The process umask, read without changing it (Linux), else the usual 022."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o022
 
 
 class WorkspaceFile:
@@ -176,15 +140,8 @@ class WorkspaceFile:
             message += " The file was removed."
         return message + " Reload to see their version, then apply your change again."
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.workspace.mkdir(parents=True, exist_ok=True)
-        with open(self.workspace / f".{self.path.name}.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _locked(self) -> AbstractContextManager[None]:
+        return file_lock(self.workspace / f".{self.path.name}.lock")
 
 
 def _reason(error: OSError) -> str:

@@ -11,7 +11,8 @@ import yaml
 from analysis.allocation.rules import RulesError, dump_rules, parse_rules
 from analysis.allocation.split import by_owner, load_metric_table
 from analysis.allocation.store import RuleStore
-from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError, atomic_write
+from analysis.files import atomic_write
+from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
 from app.state import REPO_WORKSPACE, workspace, allocated
 from app.ui import empty_state, horizontal_bars, money, money_column
 
