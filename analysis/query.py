@@ -223,6 +223,18 @@ class CostQueries:
         expr = t.group_by(column).aggregate(cost=t.EffectiveCost.abs().sum()).order_by(ibis.desc("cost")).limit(limit)
         return list(_labelled(expr.to_pandas(), (dimension,))[dimension])
 
+    def existing(self, dimension: str, values: tuple[str, ...]) -> list[str]:
+        """Those of `values` the data holds for `dimension` (all of it is searched, not only the top values)."""
+        t = self._table_for({dimension})
+        column = self._expr(t, dimension)
+        wanted = [v for v in values if v != missing_label(dimension)]
+        condition = column.isin(wanted) if wanted else ibis.literal(False)
+        if missing_label(dimension) in values:
+            condition = condition | column.isnull()
+        found = t.filter(condition).select(column.name(dimension)).distinct().to_pandas()
+        present = set(found[dimension].astype("string").fillna(missing_label(dimension)))
+        return [v for v in values if v in present]
+
     def period(self) -> tuple[dt.date, dt.date] | None:
         """First and last charge day in the data (both inclusive), or None when empty."""
         t = self.daily

@@ -54,8 +54,8 @@ def _parse_date(text: str | None, fallback: dt.date, period: tuple[dt.date, dt.d
     return min(max(value, period[0]), period[1])
 
 
-def _init_from_url(period: tuple[dt.date, dt.date], options: dict[str, list[str]], tag_keys: list[str],
-                   currencies: list[str], allocation_dims: list[str]) -> None:
+def _init_from_url(period: tuple[dt.date, dt.date], tag_keys: list[str], currencies: list[str],
+                   allocation_dims: list[str]) -> None:
     """Seed widget state from the URL the first time this session sees it."""
     if st.session_state.get("_filters_seeded"):
         return
@@ -65,19 +65,45 @@ def _init_from_url(period: tuple[dt.date, dt.date], options: dict[str, list[str]
         _parse_date(params.get("start"), start, period),
         _parse_date(params.get("end"), end, period),
     )
-    for key in CHOICES:
-        st.session_state[f"f_{key}"] = [v for v in params.get_all(key) if v in options[key]]
+    extra: dict[str, list[str]] = {}  # dimension -> values from the URL beyond the listed options
+    unknown: list[str] = []
+    for key, (dimension, title) in CHOICES.items():
+        st.session_state[f"f_{key}"] = _checked(dimension, title, params.get_all(key), extra, unknown)
     tag = "tag:" + params.get("tag", "")
+    if params.get("tag") and tag not in tag_keys:
+        unknown.append(f"tag key {params.get('tag')!r}")
     st.session_state["f_tag"] = tag if tag in tag_keys else NO_TAG
-    st.session_state["f_tagv"] = params.get_all("tagv") if tag in tag_keys else []
+    st.session_state["f_tagv"] = (_checked(tag, f"tag {params.get('tag')}", params.get_all("tagv"), extra, unknown)
+                                  if tag in tag_keys else [])
     alloc = "alloc:" + params.get("alloc", "")
+    if params.get("alloc") and alloc not in allocation_dims:
+        unknown.append(f"allocation dimension {params.get('alloc')!r}")
     st.session_state["f_alloc"] = alloc if alloc in allocation_dims else NO_ALLOC
-    st.session_state["f_owner"] = params.get_all("owner") if alloc in allocation_dims else []
+    st.session_state["f_owner"] = (_checked(alloc, f"{params.get('alloc')} owner", params.get_all("owner"), extra,
+                                            unknown, with_rules=True) if alloc in allocation_dims else [])
+    st.session_state["f_extra"], st.session_state["f_unknown"] = extra, unknown
     metric = params.get("metric")
     st.session_state["f_metric"] = metric if metric in METRICS else "EffectiveCost"
     currency = params.get("currency")
     st.session_state["f_currency"] = currency if currency in currencies else (currencies[0] if currencies else None)
     st.session_state["_filters_seeded"] = True
+
+
+def _checked(dimension: str, title: str, wanted: list[str], extra: dict[str, list[str]], unknown: list[str],
+             with_rules: bool = False) -> list[str]:
+    """The URL's values that the data holds (searched in all of it); the others are named in `unknown`."""
+    if not wanted:
+        return []
+    found = ask("existing", dimension, tuple(wanted), with_rules=with_rules)
+    extra[dimension] = found
+    unknown += [f"{title} {v!r}" for v in wanted if v not in found]
+    return found
+
+
+def _options(dimension: str, listed: list[str]) -> list[str]:
+    """The listed values plus those a shared link asked for that are further down the list."""
+    more = [v for v in st.session_state.get("f_extra", {}).get(dimension, []) if v not in listed]
+    return [*listed, *more]
 
 
 def _write_url(view: View, tag: str, tag_values: list[str], alloc: str, owners: list[str]) -> None:
@@ -117,7 +143,7 @@ def sidebar() -> View:
     labels = tag_labels()
     tag_keys = ask("tag_keys")
     allocation_dims = allocation_dimensions()
-    _init_from_url(period, options, tag_keys, currencies, allocation_dims)
+    _init_from_url(period, tag_keys, currencies, allocation_dims)
 
     bar = st.sidebar
     bar.header("Filters")
@@ -130,21 +156,24 @@ def sidebar() -> View:
     if len(currencies) > 1:
         currency = bar.selectbox("Billing currency", currencies, key="f_currency",
                                  help="Amounts in different currencies are never added together.")
-    for key, (_, title) in CHOICES.items():
-        bar.multiselect(title, options[key], key=f"f_{key}", placeholder="All")
+    if st.session_state.get("f_unknown"):
+        bar.warning("This link asks for values the data does not hold, so they are not applied: "
+                    + ", ".join(st.session_state["f_unknown"]) + ".", icon=":material/link_off:")
+    for key, (dimension, title) in CHOICES.items():
+        bar.multiselect(title, _options(dimension, options[key]), key=f"f_{key}", placeholder="All")
     tag = bar.selectbox("Tag", [NO_TAG, *tag_keys], key="f_tag",
                         format_func=lambda d: labels.get(d, d[4:]) if d.startswith("tag:") else d)
     tag_values: list[str] = []
     if tag != NO_TAG:
-        tag_values = bar.multiselect(f"{labels.get(tag, tag[4:])} values", ask("values", tag, scope), key="f_tagv",
-                                     placeholder="All")
+        tag_values = bar.multiselect(f"{labels.get(tag, tag[4:])} values", _options(tag, ask("values", tag, scope)),
+                                     key="f_tagv", placeholder="All")
     alloc = bar.selectbox("Allocation owner", [NO_ALLOC, *allocation_dims], key="f_alloc",
                           format_func=lambda d: d[6:] if d.startswith("alloc:") else d,
                           help="Owners as the saved allocation rules place cost (before shared-cost splits).")
     owners: list[str] = []
     if alloc != NO_ALLOC:
-        owners = bar.multiselect(f"{alloc[6:]} owners", ask("values", alloc, scope, with_rules=True), key="f_owner",
-                                 placeholder="All")
+        owners = bar.multiselect(f"{alloc[6:]} owners", _options(alloc, ask("values", alloc, scope, with_rules=True)),
+                                 key="f_owner", placeholder="All")
     metric = bar.selectbox("Cost metric", list(METRICS), key="f_metric", format_func=METRICS.get,
                            help="Effective cost spreads commitment purchases over the usage they cover; "
                                 "billed cost is what the invoice shows.")

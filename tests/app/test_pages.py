@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -177,3 +178,30 @@ def test_tags_policy_is_saved_from_the_page(app, tmp_path):
     assert "- team" in saved and "- cost_center" in saved
     at.switch_page("../pages/tags.py").run()  # read back from the file on the next visit
     assert next(m for m in at.multiselect if m.label.startswith("Every resource")).value == ["team", "cost_center"]
+
+
+def test_a_link_to_a_rare_tag_value_filters_and_unknown_values_are_named(tmp_path, monkeypatch):
+    from analysis.cache import Delivery, FocusCache
+
+    days = pd.date_range("2026-10-01", periods=30, freq="D", tz="UTC")
+    rows = 600  # more distinct build ids than the 500 values a filter lists
+    start = days[np.arange(rows) % 30]
+    frame = pd.DataFrame({
+        "ChargePeriodStart": start, "ChargePeriodEnd": start + pd.Timedelta(days=1),
+        "BilledCost": 1000.0 - np.arange(rows), "EffectiveCost": 1000.0 - np.arange(rows),
+        "BillingCurrency": "USD", "ProviderName": "AWS", "ServiceName": "Amazon EC2",
+        "Tags": [json.dumps({"build": f"b{i:04d}"}) for i in range(rows)],
+    })
+    FocusCache(tmp_path / "cache").load([Delivery("builds.csv", [frame], "x")])
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=60)
+    at.query_params.update({"tag": "build", "tagv": "b0599", "service": ["Amazon EC2", "Nope"],
+                            "start": "2026-10-01", "end": "2026-10-30"})
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="f_tagv").value == ["b0599"]  # ranked last, still applied
+    assert _metric(at, "Last 30 days") == money(1000.0 - 599)
+    warning = at.sidebar.warning[0].value
+    assert "not applied: Service 'Nope'" in warning and "b0599" not in warning
+    assert at.sidebar.multiselect(key="f_service").value == ["Amazon EC2"]
