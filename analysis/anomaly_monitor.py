@@ -36,11 +36,7 @@ def scan(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", by: tu
     if found.empty:
         return pd.DataFrame(columns=[*by, "start", "end", "days", "impact", "score", "kind", "peak_day"]), band
     events = group_events(found, by)
-    peaks = found.loc[found.groupby([*by] or (lambda _: 0))["impact"].transform(lambda s: s.abs().max())
-                      == found["impact"].abs()]
-    events["peak_day"] = [
-        _peak(peaks, by, row) for _, row in events.iterrows()
-    ]
+    events["peak_day"] = [_peak(found, by, row) for _, row in events.iterrows()]  # each event's own largest day
     order = events["impact"].abs().sort_values(ascending=False).index
     return events.loc[order].reset_index(drop=True), band
 

@@ -288,3 +288,22 @@ def test_group_events_accepts_arrow_string_groups():
     })
     events = group_events(found, ("svc",)).set_index("svc")
     assert events.loc["a", "days"] == 2 and events.loc["a", "impact"] == 3.0 and events.loc["b", "days"] == 1
+
+
+def test_each_event_is_explained_on_its_own_largest_day(tmp_path):
+    from analysis.anomaly_monitor import scan
+    from analysis.cache import Delivery, FocusCache
+    from analysis.query import Filters
+
+    days = pd.date_range("2026-01-01", periods=140, freq="D", tz="UTC")
+    cost = np.full(len(days), 100.0)
+    cost[60] = 1_000.0  # the service's largest day, in an earlier event
+    cost[100:103] = [300.0, 600.0, 400.0]  # a later three-day event peaking on its second day
+    frame = pd.DataFrame({"ChargePeriodStart": days, "ChargePeriodEnd": days + pd.Timedelta(days=1),
+                          "BilledCost": cost, "EffectiveCost": cost, "BillingCurrency": "USD",
+                          "ProviderName": "AWS", "ServiceName": "Amazon EC2", "ChargeCategory": "Usage"})
+    cache = FocusCache(tmp_path)
+    cache.load([Delivery("ec2.csv", [frame], "x")])
+    events, _ = scan(cache.queries(), Filters(), "BilledCost", ("ServiceName",))
+    later = events[events["start"] >= days[100].tz_localize(None)].iloc[0]
+    assert later["start"] == pd.Timestamp("2026-04-11") and later["peak_day"] == pd.Timestamp("2026-04-12")
