@@ -10,6 +10,7 @@ import streamlit as st
 from analysis.dimensions import METRICS
 from analysis.query import Filters
 from app.state import allocation_dimensions, ask, tag_labels
+from app.ui import md
 
 DAY = dt.timedelta(days=1)
 # URL parameter -> dimension of a multiselect filter.
@@ -158,21 +159,21 @@ def sidebar() -> View:
                                  help="Amounts in different currencies are never added together.")
     if st.session_state.get("f_unknown"):
         bar.warning("This link asks for values the data does not hold, so they are not applied: "
-                    + ", ".join(st.session_state["f_unknown"]) + ".", icon=":material/link_off:")
+                    + md(", ".join(st.session_state["f_unknown"])) + ".", icon=":material/link_off:")
     for key, (dimension, title) in CHOICES.items():
         bar.multiselect(title, _options(dimension, options[key]), key=f"f_{key}", placeholder="All")
     tag = bar.selectbox("Tag", [NO_TAG, *tag_keys], key="f_tag",
                         format_func=lambda d: labels.get(d, d[4:]) if d.startswith("tag:") else d)
     tag_values: list[str] = []
     if tag != NO_TAG:
-        tag_values = bar.multiselect(f"{labels.get(tag, tag[4:])} values", _options(tag, ask("values", tag, scope)),
+        tag_values = bar.multiselect(f"{md(labels.get(tag, tag[4:]))} values", _options(tag, ask("values", tag, scope)),
                                      key="f_tagv", placeholder="All")
     alloc = bar.selectbox("Allocation owner", [NO_ALLOC, *allocation_dims], key="f_alloc",
                           format_func=lambda d: d[6:] if d.startswith("alloc:") else d,
                           help="Owners as the saved allocation rules place cost (before shared-cost splits).")
     owners: list[str] = []
     if alloc != NO_ALLOC:
-        owners = bar.multiselect(f"{alloc[6:]} owners", _options(alloc, ask("values", alloc, scope, with_rules=True)),
+        owners = bar.multiselect(f"{md(alloc[6:])} owners", _options(alloc, ask("values", alloc, scope, with_rules=True)),
                                  key="f_owner", placeholder="All")
     metric = bar.selectbox("Cost metric", list(METRICS), key="f_metric", format_func=METRICS.get,
                            help="Effective cost spreads commitment purchases over the usage they cover; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -11,6 +13,22 @@ from analysis.dimensions import label
 OTHER = "Other"
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
            "#9d755d", "#79706e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf"]
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+_AUTOLINK = re.compile(r"(\\:)(//)|(?i:(www))(\\\.)|(@)")
+_JOINER = "\u2060"  # an invisible word joiner: breaks `://`, `www.` and `@` so that no link is made of them
+
+
+def md(text: object) -> str:
+    """Text from a bill, a file or a user, escaped so that Markdown shows it as written: no links,
+    images, formatting, math or icons (each Markdown character gets a backslash, and the web
+    addresses Markdown would turn into links get an invisible word joiner)."""
+    escaped = _MARKDOWN.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: _JOINER.join(g for g in m.groups() if g) if not m.group(5) else "@" + _JOINER,
+                         escaped)
 
 
 def money(value: float | None, currency: str | None = None, precise: bool = False) -> str:

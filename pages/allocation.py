@@ -14,7 +14,7 @@ from analysis.allocation.store import RuleStore
 from analysis.files import atomic_write
 from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
 from app.state import REPO_WORKSPACE, workspace, allocated
-from app.ui import empty_state, horizontal_bars, money, money_column
+from app.ui import empty_state, horizontal_bars, md, money, money_column
 
 view = st.session_state["view"]
 st.title("Allocation")
@@ -75,7 +75,7 @@ with table_tab:
                     rows.append({k: v for k, v in {"name": row["name"], "when": when, "owner": row["owner"] or None,
                                  "owner_from_tag": row["owner_from_tag"] or None}.items() if v is not None})
             except yaml.YAMLError as error:
-                st.error(f"Rule #{i}, field 'Condition': not valid JSON/YAML ({error})")
+                st.error(f"Rule #{i}, field 'Condition': not valid JSON/YAML ({md(error)})")
             else:
                 next(d for d in raw["dimensions"] if d["name"] == dimension)["rules"] = rows
                 candidate = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
@@ -84,7 +84,7 @@ with table_tab:
                     st.session_state["alloc_pending"] = candidate
                     st.rerun()
                 except RulesError as error:
-                    st.error(f"Not applied: {error}")
+                    st.error(f"Not applied: {md(error)}")
 
 with metrics_tab:
     st.markdown("A `split: metric` shared-cost rule divides a month's shared cost in proportion to a table you "
@@ -99,13 +99,13 @@ with metrics_tab:
             try:
                 table = load_metric_table(candidate)
             except RulesError as error:
-                st.error(f"Not saved: {error}")
+                st.error(f"Not saved: {md(error)}")
             else:
                 atomic_write(target, upload.getvalue())  # readers see the old or the new table, never half
-                st.success(f"Saved {target.name}: {len(table)} rows, {table['month'].nunique()} months, "
+                st.success(f"Saved {md(target.name)}: {len(table)} rows, {table['month'].nunique()} months, "
                            f"{table['owner'].nunique()} owners.")
     saved_tables = sorted(p.name for p in workspace().glob("*.csv")) if workspace().exists() else []
-    st.caption("Saved metric tables: " + (", ".join(f"`{n}`" for n in saved_tables) or "none yet"))
+    st.caption("Saved metric tables: " + (", ".join(md(n) for n in saved_tables) or "none yet"))
 
 with versions_tab:
     versions = store.versions()
@@ -118,7 +118,7 @@ with versions_tab:
             try:
                 store.restore(version.name, st.session_state["alloc_token"])
             except (WorkspaceConflict, WorkspaceWriteError) as error:
-                st.error(str(error))
+                st.error(md(error))
             else:
                 st.session_state["alloc_pending"], st.session_state["alloc_token"] = store.read()
                 st.rerun()
@@ -135,9 +135,9 @@ if save_col.button("Save rules", type="primary", icon=":material/save:"):
         st.session_state["alloc_token"] = store.read()[1]
         status_col.success(f"Saved {store.path.name}; the previous version is under Versions.")
     except (WorkspaceConflict, WorkspaceWriteError) as error:
-        status_col.error(str(error))
+        status_col.error(md(error))
     except RulesError as error:
-        status_col.error(str(error))
+        status_col.error(md(error))
 if reload_col.button("Reload from disk", icon=":material/refresh:"):
     st.session_state["alloc_mine"] = st.session_state["alloc_text"]
     text, token = store.read()
@@ -160,7 +160,7 @@ try:
     long = allocated("allocation", text, view.filters, dimension, view.metric)
     coverage = allocated("rule_coverage", text, view.filters, dimension, view.metric)
 except RulesError as error:
-    st.error(str(error))
+    st.error(md(error))
     st.stop()
 cur = view.currency
 owners = by_owner(long).groupby("owner")[["direct", "shared", "total"]].sum().sort_values("total", ascending=False)

@@ -9,7 +9,7 @@ from analysis.triage import STATUSES, TriageError, event_id, load_triage, save_t
 from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
 from app.state import (TOTAL, anomaly_explain, anomaly_scan, ask, dimension_label, scope_dimensions, scope_label,
                        workspace)
-from app.ui import horizontal_bars, money, money_column, page_view
+from app.ui import horizontal_bars, md, money, money_column, page_view
 
 view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
@@ -38,7 +38,7 @@ if shown.empty:
 try:
     triage = load_triage(workspace())
 except TriageError as error:
-    st.error(f"Triage notes could not be read: {error}")
+    st.error(f"Triage notes could not be read: {md(error)}")
     triage = {}
 group_of = (lambda row: row[level]) if by else (lambda row: "Total")
 shown = shown.assign(
@@ -58,7 +58,7 @@ rows = selection.selection.rows if selection and selection.selection else []
 event = shown.iloc[rows[0] if rows else 0]
 cur = view.currency
 
-st.subheader(f"{event['group']}: {event['kind']} from {event['start']:%d %b %Y}")
+st.subheader(f"{md(event['group'])}: {event['kind']} from {event['start']:%d %b %Y}")
 c1, c2, c3 = st.columns(3)
 c1.metric("Impact (actual − expected)", money(float(event["impact"]), cur), border=True)
 c2.metric("Days", int(event["days"]), border=True)
@@ -109,7 +109,7 @@ with st.form(f"triage_{event['id']}"):
         try:
             save_triage(workspace(), event["id"], status, comment, expected=saved.updated if saved else "")
         except (WorkspaceConflict, WorkspaceWriteError) as error:
-            st.error(str(error))
+            st.error(md(error))
         else:
             st.rerun()
 if saved and saved.updated:

@@ -9,7 +9,7 @@ import streamlit as st
 from analysis.cache import CacheError, Delivery, file_sha256
 from analysis.focus_loader import FocusLoadError, load_focus_paths
 from app.state import ask, cache, engine_name, forget
-from app.ui import empty_state, money
+from app.ui import empty_state, md, money
 
 st.title("Data")
 c = cache()
@@ -50,12 +50,12 @@ if sources:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={"Rows": st.column_config.NumberColumn(format="localized")})
     for s in sources:
-        with st.expander(f"{s.name}: {len(s.findings)} validation findings, totals and removal"):
+        with st.expander(f"{md(s.name)}: {len(s.findings)} validation findings, totals and removal"):
             for currency, metrics in s.summary["totals"].items():
-                st.write(f"**{currency}** · " + " · ".join(f"{m} {money(v, currency, precise=True)}"
+                st.markdown(f"**{md(currency)}** · " + " · ".join(f"{m} {money(v, currency, precise=True)}"
                                                           for m, v in metrics.items()))
             for finding in s.findings:
-                st.markdown(f"- {finding}")
+                st.markdown(f"- {md(finding)}")
             if st.button("Remove this source from the cache", key=f"rm_{s.id}", icon=":material/delete:"):
                 c.remove_source(s.id)
                 forget()
@@ -69,9 +69,10 @@ st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 colu
             "billing period already loaded (same provider, billing account and month) replaces the older one.")
 for state, headline, details in st.session_state.pop("upload_log", []):
     if state == "error":
-        st.error(f"**{headline}**" + "".join(f"\n- {d}" for d in details if d.strip()), icon=":material/block:")
+        st.error(f"**{md(headline)}**" + "".join(f"\n- {md(d)}" for d in details if d.strip()),
+                 icon=":material/block:")
     else:
-        st.success(f"**{headline}**" + "".join(f"\n- {d}" for d in details), icon=":material/check_circle:")
+        st.success(f"**{md(headline)}**" + "".join(f"\n- {md(d)}" for d in details), icon=":material/check_circle:")
 with st.form("upload", clear_on_submit=True):
     uploads = st.file_uploader("FOCUS files", type=["csv", "gz", "parquet"], accept_multiple_files=True)
     keep_both = st.checkbox("Keep older exports of the same billing period (add, don't replace)",

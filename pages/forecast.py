@@ -12,7 +12,7 @@ from analysis.forecast import METHODS
 from analysis.forecast_models import LABELS
 from analysis.spreadsheet_safe import safe_csv
 from app.state import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
-from app.ui import PALETTE, empty_state, money, money_column, page_view, short_money
+from app.ui import PALETTE, empty_state, md, money, money_column, page_view, short_money
 
 BACKTEST_HORIZON = 28  # days ahead of each origin in `forecast_report.accuracy`
 
@@ -170,7 +170,7 @@ if by:
     horizon_parts = parts.groupby("series", sort=False)[["forecast", "lower", "upper"]].sum()
     horizon_parts = horizon_parts.reset_index()
     horizon_parts["method"] = [fc.methods.get(s, "") for s in horizon_parts["series"]]
-    st.markdown(f"**By {dimension_label(by)}, next {horizon} days**: the forecasts add up to the total; each "
+    st.markdown(f"**By {md(dimension_label(by))}, next {horizon} days**: the forecasts add up to the total; each "
                 f"range adds up that value's daily {pct} bounds.")
     st.dataframe(horizon_parts, hide_index=True, width="stretch", key="fc_parts",
                  column_config={"series": dimension_label(by), "forecast": money_column("Forecast", cur),

@@ -6,21 +6,21 @@ from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
 from analysis.spreadsheet_safe import safe_csv
 from app.state import allocated, saved_rules_text
-from app.ui import page_view, empty_state, horizontal_bars, money, money_column, stacked_bars, top_n
+from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view, stacked_bars, top_n
 
 view = page_view("Showback")
 text = saved_rules_text()
 try:
     rules = parse_rules(text)
 except RulesError as error:
-    st.error(f"The saved allocation rules are invalid, so nothing can be shown: {error}. Fix them on **Allocation**.")
+    st.error(f"The saved allocation rules are invalid, so nothing can be shown: {md(error)}. Fix them on **Allocation**.")
     st.stop()
 
 dimension = st.selectbox("Allocation dimension", [d.name for d in rules.dimensions], key="sb_dim")
 try:
     long = allocated("allocation", text, view.filters, dimension, view.metric)
 except RulesError as error:
-    st.error(str(error))
+    st.error(md(error))
     st.stop()
 if long.empty:
     empty_state("No cost in the selected range.")
@@ -52,7 +52,7 @@ c3.metric(f"Latest month ({latest})", money(last_two[-1] if last_two else 0.0, c
           money(last_two[-1] - last_two[0], cur) if len(last_two) == 2 else None, delta_color="inverse", border=True)
 sources = long[(long["owner"] == owner) & (long["kind"] == "shared")].groupby("source")["cost"].sum()
 if not sources.empty:
-    st.markdown("Shared part comes from: " + ", ".join(f"**{s}** {money(v, cur)}" for s, v in sources.items()))
+    st.markdown("Shared part comes from: " + ", ".join(f"**{md(s)}** {md(money(v, cur))}" for s, v in sources.items()))
 left, right = st.columns(2)
 for column, by, title in ((left, "ServiceName", "Direct cost by service"), (right, "SubAccountName", "Direct cost by sub-account")):
     with column:

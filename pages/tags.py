@@ -6,7 +6,7 @@ from analysis.spreadsheet_safe import safe_csv
 from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
 from analysis.workspace_store import WorkspaceWriteError
 from app.state import workspace, ask, cache, tag_coverage
-from app.ui import page_view, empty_state, horizontal_bars, money, money_column
+from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view
 
 view = page_view("Tags")
 cur = view.currency
@@ -50,7 +50,7 @@ st.subheader("Required-tags policy")
 try:
     policy = load_policy(workspace())
 except TagPolicyError as error:
-    st.error(f"The saved policy could not be read, so the default is shown: {error}")
+    st.error(f"The saved policy could not be read, so the default is shown: {md(error)}")
     policy = TagPolicy()
 known = sorted({col[6:] for col in spellings} | set(policy.required))
 with st.form("policy"):
@@ -60,9 +60,9 @@ with st.form("policy"):
         try:
             policy = TagPolicy(required=chosen)
             path = save_policy(workspace(), policy)
-            st.success(f"Saved to {path.name}: {', '.join(policy.required) or 'no required keys'}.")
+            st.success(f"Saved to {path.name}: {md(', '.join(policy.required)) or 'no required keys'}.")
         except (ValueError, WorkspaceWriteError) as error:
-            st.error(f"Not saved: {error}")
+            st.error(f"Not saved: {md(error)}")
 
 violations = ask("missing_tags", view.filters, tuple(policy.required), view.metric)
 if not policy.required:
