@@ -45,11 +45,19 @@ def load_policy(workspace: Path) -> TagPolicy:
         raise TagPolicyError(f"{path.name}: {problems}") from error
 
 
-def save_policy(workspace: Path, policy: TagPolicy) -> Path:
-    """Write the policy through the workspace store (atomic, with history); returns its path."""
+def policy_token(workspace: Path) -> str:
+    """The token of the saved policy as it is now (to hand back to `save_policy`)."""
+    return WorkspaceFile(workspace, FILE_NAME).read()[1]
+
+
+def save_policy(workspace: Path, policy: TagPolicy, expected: str | None = None) -> str:
+    """Write the policy through the workspace store (atomic, with history); returns the new token.
+
+    With `expected` (the token of the version the user saw), a policy saved by someone else meanwhile
+    raises WorkspaceConflict and nothing is written.
+    """
     text = "# Required tag keys; every resource should carry each of them.\n" + yaml.safe_dump(
         policy.model_dump(), sort_keys=False
     )
     file = WorkspaceFile(workspace, FILE_NAME)
-    file.update(lambda _: text)
-    return file.path
+    return file.update(lambda _: text) if expected is None else file.save(text, expected)

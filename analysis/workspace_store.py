@@ -126,7 +126,8 @@ class WorkspaceFile:
 
     def _what_changed(self, expected: str, current: str) -> str:
         """Plain words on the change someone else saved since the version with token `expected`."""
-        base = next((v.path.read_text(encoding="utf-8") for v in self.versions() if v.token == expected), None)
+        base = "" if expected == token("") else next(
+            (v.path.read_text(encoding="utf-8") for v in self.versions() if v.token == expected), None)
         when = (f" at {dt.datetime.fromtimestamp(self.path.stat().st_mtime, dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
                 if self.path.exists() else "")
         message = f"{self.path.name} was changed by someone else{when} since you opened it; your edit was not saved."

@@ -106,11 +106,15 @@ with st.form(f"triage_{event['id']}"):
     status = st.radio("Status", STATUSES, index=STATUSES.index(saved.status) if saved else 0, horizontal=True)
     comment = st.text_area("Comment", saved.comment if saved else "", placeholder="What did you find?")
     if st.form_submit_button("Save triage", icon=":material/save:"):
+        seen = st.session_state.get("triage_seen", {}).get(event["id"], saved.updated if saved else "")
         try:
-            save_triage(workspace(), event["id"], status, comment, expected=saved.updated if saved else "")
+            save_triage(workspace(), event["id"], status, comment, expected=seen)
         except (WorkspaceConflict, WorkspaceWriteError) as error:
             st.error(md(error))
         else:
+            st.session_state.setdefault("triage_seen", {}).pop(event["id"], None)
             st.rerun()
+# The version of this event's triage the page showed: the base of the next save.
+st.session_state.setdefault("triage_seen", {})[event["id"]] = saved.updated if saved else ""
 if saved and saved.updated:
     st.caption(f"Last updated {saved.updated} UTC")

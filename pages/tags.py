@@ -3,8 +3,9 @@
 import streamlit as st
 
 from analysis.spreadsheet_safe import safe_csv
-from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
-from analysis.workspace_store import WorkspaceWriteError
+from analysis.tag_policy import FILE_NAME as POLICY_FILE
+from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
+from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
 from app.state import workspace, ask, cache, tag_coverage
 from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view
 
@@ -47,6 +48,7 @@ for column, dimension, title in ((left, "ServiceName", "Untagged cost by service
             st.altair_chart(horizontal_bars(frame, dimension, "cost", cur), width="stretch")
 
 st.subheader("Required-tags policy")
+shown_token = policy_token(workspace())
 try:
     policy = load_policy(workspace())
 except TagPolicyError as error:
@@ -59,10 +61,11 @@ with st.form("policy"):
     if st.form_submit_button("Save policy", icon=":material/save:"):
         try:
             policy = TagPolicy(required=chosen)
-            path = save_policy(workspace(), policy)
-            st.success(f"Saved to {path.name}: {md(', '.join(policy.required)) or 'no required keys'}.")
-        except (ValueError, WorkspaceWriteError) as error:
+            shown_token = save_policy(workspace(), policy, st.session_state.get("policy_seen", shown_token))
+            st.success(f"Saved to {POLICY_FILE}: {md(', '.join(policy.required)) or 'no required keys'}.")
+        except (ValueError, WorkspaceConflict, WorkspaceWriteError) as error:
             st.error(f"Not saved: {md(error)}")
+st.session_state["policy_seen"] = shown_token  # the version this page showed: the base of the next save
 
 violations = ask("missing_tags", view.filters, tuple(policy.required), view.metric)
 if not policy.required:

@@ -71,3 +71,21 @@ def test_monitor_by_allocation_owner(app):
     groups = set(at.dataframe[0].value["group"]) if at.dataframe else set()
     owners = {"data", "finance-apps", "platform", "storefront", "payments", "ml", "security", "Unallocated"}
     assert groups and groups <= owners
+
+
+def test_triage_saved_by_someone_else_meanwhile_is_not_overwritten(app, tmp_path):
+    from analysis.triage import load_triage, save_triage
+
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    (event_id,) = [k for k in at.session_state["triage_seen"]]
+    save_triage(tmp_path / "workspace", event_id, "expected", "planned, says finance")  # another session
+    at.radio[0].set_value("resolved")
+    at.text_area[0].input("my note")
+    next(b for b in at.button if b.label == "Save triage").click().run()
+    assert "was triaged by someone else since you opened it (now 'expected'" in at.error[0].value.replace("\\", "")
+    assert load_triage(tmp_path / "workspace")[event_id].comment == "planned, says finance"
+    assert at.text_area[0].value == "planned, says finance"  # the form now shows their triage
+    at.text_area[0].input("my note")  # and a save made after seeing it goes through
+    next(b for b in at.button if b.label == "Save triage").click().run()
+    assert load_triage(tmp_path / "workspace")[event_id].comment == "my note"

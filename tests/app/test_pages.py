@@ -205,3 +205,19 @@ def test_a_link_to_a_rare_tag_value_filters_and_unknown_values_are_named(tmp_pat
     warning = at.sidebar.warning[0].value
     assert "not applied: Service 'Nope'" in warning and "b0599" not in warning
     assert at.sidebar.multiselect(key="f_service").value == ["Amazon EC2"]
+
+
+def test_a_policy_saved_by_someone_else_meanwhile_is_not_overwritten(app, tmp_path):
+    from analysis.tag_policy import TagPolicy, load_policy, save_policy
+
+    at = app.run()
+    at.switch_page("../pages/tags.py").run()
+    save_policy(tmp_path / "workspace", TagPolicy(required=["owner"]))  # another session saves first
+    policy = next(m for m in at.multiselect if m.label.startswith("Every resource must carry"))
+    policy.set_value(["team"])
+    next(b for b in at.button if b.label == "Save policy").click()
+    at.run()
+    shown = at.error[0].value.replace("\\", "")  # as the Markdown renders
+    assert "tag_policy.yaml was changed by someone else" in shown
+    assert "Their change: 3 line(s) added, 0 removed (+# Required tag keys" in shown and "+- owner" in shown
+    assert load_policy(tmp_path / "workspace").required == ["owner"]
