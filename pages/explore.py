@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
+from analysis.rounding import round_columns
 from analysis.spreadsheet_safe import safe_csv
 from app.state import allocation_dimensions, ask, dimension_label
 from app.ui import empty_state, money, money_column, page_view, stacked_bars, top_n
@@ -39,14 +40,14 @@ else:
     key = first
 total = float(series["cost"].sum())
 last_day = view.filters.end - dt.timedelta(days=1)
-st.caption(f"{METRICS[view.metric]} · {money(total, cur)} in total, {view.filters.start:%d %b %Y} – {last_day:%d %b %Y}")
+st.caption(f"{METRICS[view.metric]} · {money(total, cur, precise=True)} in total, {view.filters.start:%d %b %Y} – {last_day:%d %b %Y}")
 st.altair_chart(stacked_bars(top_n(chart_frame, key, int(top)), key, cur, grain, height=380), width="stretch")
 
 table = series.pivot_table(index=list(by), columns="period", values="cost", aggfunc="sum", fill_value=0.0)
 fmt = {"day": "%Y-%m-%d", "week": "wk %Y-%m-%d", "month": "%Y-%m"}[grain]
 table.columns = [c.strftime(fmt) for c in table.columns]
 table.insert(0, "Total", table.sum(axis=1))
-table = table.sort_values("Total", ascending=False).reset_index()
+table = round_columns(table.sort_values("Total", ascending=False), list(table.columns)).reset_index()  # cents add up
 table = table.rename(columns={d: names[d] for d in by})
 st.dataframe(
     table, hide_index=True, width="stretch", height=min(420, 35 * (len(table) + 1) + 3),

@@ -10,6 +10,7 @@ import streamlit as st
 from analysis.dimensions import METRICS
 from analysis.forecast import METHODS
 from analysis.forecast_models import LABELS
+from analysis.rounding import round_columns
 from analysis.spreadsheet_safe import safe_csv
 from app.state import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
 from app.ui import PALETTE, empty_state, md, money, money_column, page_view, short_money
@@ -168,7 +169,7 @@ st.caption(explain)
 
 if by:
     horizon_parts = parts.groupby("series", sort=False)[["forecast", "lower", "upper"]].sum()
-    horizon_parts = horizon_parts.reset_index()
+    horizon_parts = round_columns(horizon_parts.reset_index(), ["forecast"])  # shown cents add up to the total
     horizon_parts["method"] = [fc.methods.get(s, "") for s in horizon_parts["series"]]
     st.markdown(f"**By {md(dimension_label(by))}, next {horizon} days**: the forecasts add up to the total; each "
                 f"range adds up that value's daily {pct} bounds.")

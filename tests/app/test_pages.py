@@ -93,6 +93,9 @@ def test_explore_table_totals_match_pandas(app, sample_frame):
     expected = in_range.groupby("ServiceName")["EffectiveCost"].sum().sort_values(ascending=False)
     assert table["Service"].iloc[0] == expected.index[0]
     assert table["Total"].sum() == pytest.approx(expected.sum(), abs=0.01)
+    caption = next(c.value for c in at.caption if "in total" in c.value)
+    assert f"${round(table['Total'].sum(), 2):,.2f} in total" in caption  # the rows add up to the cent
+    assert ((table["Total"] * 100).round(6) % 1 == 0).all()  # as shown: whole cents
     at.selectbox(key="x_by").select("tag:team").run()
     by_team = at.dataframe[0].value.set_index("Tag: team")["Total"]
     untagged = in_range[_untagged(in_range) | ~in_range["Tags"].fillna("").str.lower().str.contains('"team"')]
