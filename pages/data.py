@@ -20,7 +20,7 @@ if summary["rows"]:
     period = summary["period"]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Rows", f"{summary['rows']:,}", border=True)
-    c2.metric("Providers", len(summary["providers"]), help=", ".join(summary["providers"]), border=True)
+    c2.metric("Providers", len(summary["providers"]), help=md(", ".join(summary["providers"])), border=True)
     c3.metric("Sub-accounts", summary["sub_accounts"], border=True)
     c4.metric("Days of data", f"{(period[1] - period[0]).days + 1:,}", border=True,
               help=f"{period[0]:%d %b %Y} to {period[1]:%d %b %Y} (UTC)")

@@ -50,7 +50,7 @@ try:
     with st.spinner("Forecasting…"):
         fc = forecast_view(scope, view.metric, by, level, top if by else 5, fiscal, method)
 except ValueError as error:  # e.g. too few days of history to model
-    empty_state(f"No forecast for this scope: {str(error).rstrip('.')}.")
+    empty_state(f"No forecast for this scope: {md(str(error).rstrip('.'))}.")
     st.stop()
 if fc is None:
     empty_state("No spend in this scope to forecast. Widen the filters, or load data on the **Data** page.")
