@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from analysis.cache import DEFAULT_CACHE, CacheError, Delivery, FocusCache, file_sha256
-from analysis.focus_limits import LoadLimits
-from analysis.focus_loader import FocusLoadError, load_focus_paths
+from analysis.store.cache import DEFAULT_CACHE, CacheError, Delivery, FocusCache, file_sha256
+from analysis.focus.limits import LoadLimits
+from analysis.focus.loader import FocusLoadError, load_focus_paths
+from analysis.query import local_queries
 
 
 def _limits(args: argparse.Namespace) -> LoadLimits:
@@ -65,7 +66,7 @@ def _sample(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     import tomllib
 
-    from analysis.snowflake import SnowflakeConnectionError, connect, publish
+    from analysis.store.snowflake import SnowflakeConnectionError, connect, publish
 
     try:
         settings = tomllib.loads(args.secrets.read_text())["snowflake"]
@@ -107,7 +108,7 @@ def _allocate(args: argparse.Namespace) -> int:
                 return 2
             cache = FocusCache(folder)
             cache.add_source([item.frame for item in loaded], "allocate --data")
-        q = cache.queries()
+        q = local_queries(cache)
         currencies = q.currencies()
         filters = Filters(currency=args.currency or (currencies[0] if currencies else None))
         by_owner: dict[str, dict[str, float]] = {}
@@ -129,10 +130,10 @@ def _allocate(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
-    from analysis.forecast_report import forecast_view
+    from analysis.forecast.report import forecast_view
     from analysis.query import Filters
 
-    q = FocusCache(args.cache).queries()
+    q = local_queries(FocusCache(args.cache))
     currencies = q.currencies()
     filters = Filters(currency=args.currency or (currencies[0] if currencies else None))
     try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from analysis.focus_schema import COLUMNS
-from analysis.tags import TAG_PREFIX, tag_column
+import re
+
+from analysis.focus.schema import COLUMNS, TAG_PREFIX
 
 # Effective cost first: the default metric for analysis (amortized), as DESIGN.md says.
 METRICS: dict[str, str] = {m: COLUMNS[m].label for m in ("EffectiveCost", "BilledCost", "ListCost", "ContractedCost")}
@@ -24,6 +25,11 @@ DIMENSIONS: dict[str, str] = {d: COLUMNS[d].label for d in ROLLUP_DIMENSIONS + L
 
 MISSING = "(none)"
 UNTAGGED = "(untagged)"
+
+
+def tag_column(key: str) -> str:
+    """Column name holding tag `key` (case-insensitive; characters other than a-z0-9 become `_`)."""
+    return TAG_PREFIX + re.sub(r"[^a-z0-9]+", "_", key.strip().lower()).strip("_")
 
 
 def is_tag(dimension: str) -> bool:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.cache import DEFAULT_CACHE, FocusCache
+from analysis.store.cache import DEFAULT_CACHE, FocusCache
 from analysis.dimensions import is_allocation
 from analysis.query import CostQueries, Filters
+from analysis.query import local_queries
 
 REPO_WORKSPACE = Path(__file__).resolve().parents[1] / "data" / "workspace"  # shipped defaults
 
@@ -64,7 +65,7 @@ def engine_name() -> str:
 
 def engine_problem() -> str | None:
     """Why the query engine cannot be used (a Snowflake login that fails), or None when it can."""
-    from analysis.snowflake import SnowflakeConnectionError
+    from analysis.store.snowflake import SnowflakeConnectionError
 
     try:
         _queries(*_key())
@@ -85,10 +86,11 @@ def _key() -> tuple[str, int]:
 @st.cache_resource(max_entries=2, show_spinner=False, ttl=3600)
 def _queries(root: str, version: int) -> CostQueries:
     if root.startswith("snowflake:"):
-        from analysis.snowflake import connect, snowflake_queries
+        from analysis.query import snowflake_queries
+        from analysis.store.snowflake import connect
 
         return snowflake_queries(connect(**snowflake_settings()))
-    return FocusCache(root).queries()
+    return local_queries(FocusCache(root))
 
 
 # One DuckDB connection serves every session; Streamlit runs sessions (and an interrupted rerun beside
@@ -179,28 +181,28 @@ def compute(function: str, *args: object, **kwargs: object) -> object:
 
 
 def overview(function: str, *args: object, **kwargs: object) -> object:
-    """Call an `analysis.overview` function on the query layer, cached."""
-    return compute(f"overview.{function}", *args, **kwargs)
+    """Call an `analysis.visibility.overview` function on the query layer, cached."""
+    return compute(f"visibility.overview.{function}", *args, **kwargs)
 
 
 def anomaly_scan(*args: object) -> tuple:
-    """Events and bands of an anomaly monitor (`analysis.anomaly_monitor.scan`), cached."""
-    return compute("anomaly_monitor.scan", *args)
+    """Events and bands of an anomaly monitor (`analysis.anomalies.monitor.scan`), cached."""
+    return compute("anomalies.monitor.scan", *args)
 
 
 def anomaly_explain(*args: object):
-    """Root cause of one anomalous day (`analysis.anomaly_monitor.root_cause`), cached."""
-    return compute("anomaly_monitor.root_cause", *args)
+    """Root cause of one anomalous day (`analysis.anomalies.monitor.root_cause`), cached."""
+    return compute("anomalies.monitor.root_cause", *args)
 
 
 def forecast_view(*args: object):
-    """Daily forecast, reconciled parts and period projections (`analysis.forecast_report.forecast_view`), cached."""
-    return compute("forecast_report.forecast_view", *args)
+    """Daily forecast, reconciled parts and period projections (`analysis.forecast.report.forecast_view`), cached."""
+    return compute("forecast.report.forecast_view", *args)
 
 
 def forecast_accuracy(*args: object):
-    """Backtest of a forecast model against seasonal naive (`analysis.forecast_report.accuracy`), cached."""
-    return compute("forecast_report.accuracy", *args)
+    """Backtest of a forecast model against seasonal naive (`analysis.forecast.report.accuracy`), cached."""
+    return compute("forecast.report.accuracy", *args)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)

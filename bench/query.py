@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from analysis.query import local_queries
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -25,7 +26,7 @@ def _peak_rss_mb() -> float:
 
 
 def _ensure_cache(rows: int) -> Path:
-    from analysis.cache import FocusCache
+    from analysis.store.cache import FocusCache
     from analysis.sample import generate_sample
 
     root = OUT / f"cache-{rows}"
@@ -41,7 +42,7 @@ def _ensure_cache(rows: int) -> Path:
 
 def _workload(q, period):
     """The Overview and Explore queries a user triggers, as (name, callable) pairs."""
-    from analysis.overview import kpis, top_movers
+    from analysis.visibility.overview import kpis, top_movers
     from analysis.query import Filters
 
     last = period[1]
@@ -88,10 +89,10 @@ def _timed(work, repeat: int) -> dict[str, list[float]]:
 
 
 def _engine(root: Path, repeat: int) -> dict:
-    from analysis.cache import FocusCache
+    from analysis.store.cache import FocusCache
 
     started = time.perf_counter()
-    q = FocusCache(root).queries()
+    q = local_queries(FocusCache(root))
     period = q.period()
     work = _workload(q, period)
     work[0][1]()
@@ -114,7 +115,7 @@ def _pandas(root: Path) -> dict:
     """The naive way: read every Parquet file with pandas, then group by month and provider."""
     import pandas as pd
 
-    from analysis.cache import FocusCache
+    from analysis.store.cache import FocusCache
 
     files = [root / f for s in FocusCache(root).sources() for f in s.files]
     started = time.perf_counter()
@@ -146,7 +147,7 @@ def main() -> None:
     for name, ms in engine.pop("per_query_p50_ms").items():
         print(f"{name:32s} p50 {ms:8.1f} ms")
     naive = {"pandas_ms": None, "pandas_peak_rss_mb": None} if args.skip_pandas else _child("pandas", root, 1)
-    from analysis.cache import FocusCache
+    from analysis.store.cache import FocusCache
 
     rows = sum(s.summary["rows"] for s in FocusCache(root).sources())
     ratio = round(naive["pandas_ms"] / engine["warm_p50_ms"], 1) if naive["pandas_ms"] else None

@@ -11,8 +11,8 @@ import yaml
 from analysis.allocation.rules import RulesError, dump_rules, parse_rules
 from analysis.allocation.split import by_owner, load_metric_table
 from analysis.allocation.store import RuleStore
-from analysis.files import atomic_write
-from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
+from analysis.store.files import atomic_write
+from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.state import REPO_WORKSPACE, workspace, allocated
 from app.ui import empty_state, horizontal_bars, md, money, money_column
 

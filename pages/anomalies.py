@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis.dimensions import label
-from analysis.triage import STATUSES, TriageError, event_id, load_triage, save_triage
-from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
+from analysis.anomalies.triage import STATUSES, TriageError, event_id, load_triage, save_triage
+from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.state import (TOTAL, anomaly_explain, anomaly_scan, ask, dimension_label, scope_dimensions, scope_label,
                        workspace)
 from app.ui import horizontal_bars, md, money, money_column, page_view

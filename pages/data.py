@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.cache import CacheError, Delivery, file_sha256
-from analysis.focus_loader import FocusLoadError, load_focus_paths
+from analysis.store.cache import CacheError, Delivery, file_sha256
+from analysis.focus.loader import FocusLoadError, load_focus_paths
 from app.state import ask, cache, engine_name, forget
 from app.ui import empty_state, md, money
 

@@ -7,7 +7,7 @@ import streamlit as st
 from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
 from analysis.rounding import round_columns
-from analysis.spreadsheet_safe import safe_csv
+from analysis.reports.safe_csv import safe_csv
 from app.state import allocation_dimensions, ask, dimension_label
 from app.ui import empty_state, money, money_column, page_view, stacked_bars, top_n
 

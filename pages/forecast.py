@@ -9,9 +9,9 @@ import streamlit as st
 
 from analysis.dimensions import METRICS
 from analysis.forecast import METHODS
-from analysis.forecast_models import LABELS
+from analysis.forecast.models import LABELS
 from analysis.rounding import round_columns
-from analysis.spreadsheet_safe import safe_csv
+from analysis.reports.safe_csv import safe_csv
 from app.state import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
 from app.ui import PALETTE, empty_state, md, money, money_column, page_view, short_money
 

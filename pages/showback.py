@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
-from analysis.spreadsheet_safe import safe_csv
+from analysis.reports.safe_csv import safe_csv
 from app.state import allocated, saved_rules_text
 from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view, stacked_bars, top_n
 

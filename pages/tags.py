@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from analysis.spreadsheet_safe import safe_csv
-from analysis.tag_policy import FILE_NAME as POLICY_FILE
-from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
-from analysis.workspace_store import WorkspaceConflict, WorkspaceWriteError
+from analysis.reports.safe_csv import safe_csv
+from analysis.tags.policy import FILE_NAME as POLICY_FILE
+from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
+from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.state import workspace, ask, cache, tag_coverage
 from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view
 

@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from analysis.allocation.rules import AllOf, AnyOf, Condition, Dimension, Match, RulesError, RuleSet
-from analysis.tags import tag_column
+from analysis.dimensions import tag_column
 
 
 def _tag_value(t: ir.Table, key: str, dimension: Dimension, where: str) -> ir.StringValue:

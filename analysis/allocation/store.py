@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.allocation.rules import RuleSet, parse_rules
-from analysis.workspace_store import Version, WorkspaceFile
+from analysis.store.workspace import Version, WorkspaceFile
 
 FILE_NAME = "allocation.yaml"
 

@@ -74,7 +74,7 @@ def test_monitor_by_allocation_owner(app):
 
 
 def test_triage_saved_by_someone_else_meanwhile_is_not_overwritten(app, tmp_path):
-    from analysis.triage import load_triage, save_triage
+    from analysis.anomalies.triage import load_triage, save_triage
 
     at = app.run()
     at.switch_page("../pages/anomalies.py").run()

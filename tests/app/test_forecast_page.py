@@ -1,4 +1,4 @@
-"""The Forecast page: its numbers match `analysis.forecast_report` on the same cache, the parts of a forecast
+"""The Forecast page: its numbers match `analysis.forecast.report` on the same cache, the parts of a forecast
 by dimension add up to the total, and the horizon only slices the forecast."""
 
 import re
@@ -6,10 +6,11 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.forecast_report import forecast_view
+from analysis.forecast.report import forecast_view
 from analysis.query import Filters
 from app.ui import money
 from tests.conftest import ROOT, SAMPLE_END
+from analysis.query import local_queries
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def app(sample_cache, tmp_path, monkeypatch):
 def expected(sample_cache):
     """The total forecast as the analysis computes it for the page's default scope (all history, USD)."""
     scope = Filters(end=SAMPLE_END, currency="USD")
-    return forecast_view(sample_cache.queries(), scope, "EffectiveCost", None, 0.8, 5, 1)
+    return forecast_view(local_queries(sample_cache), scope, "EffectiveCost", None, 0.8, 5, 1)
 
 
 def _metric(at: AppTest, label: str):
@@ -101,6 +102,6 @@ def test_choosing_a_model_forecasts_and_backtests_with_it(app, sample_cache):
     trust = _table(at, "mase")
     assert list(trust["method"]) == ["Theta", "Seasonal naive (last week repeated)"]
     scope = Filters(end=SAMPLE_END, currency="USD")
-    theta = forecast_view(sample_cache.queries(), scope, "EffectiveCost", None, 0.8, 5, 1, "theta")
+    theta = forecast_view(local_queries(sample_cache), scope, "EffectiveCost", None, 0.8, 5, 1, "theta")
     assert _metric(at, "Forecast, next 30 days").value == money(theta.cumulative["forecast"].iloc[29])
     assert any("Theta forecast's 28-day error" in m.value for m in at.markdown)

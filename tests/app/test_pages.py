@@ -123,7 +123,7 @@ def test_data_page_shows_what_is_loaded(app, sample_frame):
 
 
 def test_two_currencies_ask_for_a_choice_and_never_add_up(sample_frame, tmp_path, monkeypatch):
-    from analysis.cache import FocusCache
+    from analysis.store.cache import FocusCache
 
     euro = sample_frame[sample_frame["ProviderName"] == "Google Cloud"].assign(BillingCurrency="EUR")
     usd = sample_frame[sample_frame["ProviderName"] != "Google Cloud"]
@@ -184,7 +184,7 @@ def test_tags_policy_is_saved_from_the_page(app, tmp_path):
 
 
 def test_a_link_to_a_rare_tag_value_filters_and_unknown_values_are_named(tmp_path, monkeypatch):
-    from analysis.cache import Delivery, FocusCache
+    from analysis.store.cache import Delivery, FocusCache
 
     days = pd.date_range("2026-10-01", periods=30, freq="D", tz="UTC")
     rows = 600  # more distinct build ids than the 500 values a filter lists
@@ -211,7 +211,7 @@ def test_a_link_to_a_rare_tag_value_filters_and_unknown_values_are_named(tmp_pat
 
 
 def test_a_policy_saved_by_someone_else_meanwhile_is_not_overwritten(app, tmp_path):
-    from analysis.tag_policy import TagPolicy, load_policy, save_policy
+    from analysis.tags.policy import TagPolicy, load_policy, save_policy
 
     at = app.run()
     at.switch_page("../pages/tags.py").run()

@@ -8,7 +8,7 @@ import os
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from analysis.cache import Delivery, FocusCache
+from analysis.store.cache import Delivery, FocusCache
 from tests.e2e.test_browser import CHROMIUM, FLAGS
 from tests.reliability.test_bill_payloads import FORMULA, RULES, _bill
 from tests.servers import streamlit_server

@@ -3,7 +3,6 @@
 import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -82,23 +81,28 @@ def test_every_page_opens_and_a_filter_changes_a_kpi(page, app_url):
            .locator("[data-testid='stMetricValue']")).to_have_text(after, timeout=30_000)
 
 
+def _upload(page, paths) -> None:
+    """Choose files, wait until the uploader shows each of them sent to the server, then submit."""
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files([str(p) for p in paths])
+    expect(page.locator("[data-testid='stFileChip']")).to_have_count(len(paths), timeout=30_000)
+    expect(page.locator("[data-testid='stFileChipIconSpinner']")).to_have_count(0, timeout=30_000)
+    page.get_by_role("button", name="Validate and load").click()
+
+
 def test_upload_is_one_transaction_and_a_restated_month_replaces(page, app_url, tmp_path):
     page.goto(f"{app_url}/data")
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
     rows_before = int(_kpi(page, "Rows").replace(",", ""))
     bad = tmp_path / "not_billing.csv"
     bad.write_text("name,age\nalice,31\nbob,42\n")
-    dropzone = page.locator("[data-testid='stFileUploaderDropzoneInput']")
-    dropzone.set_input_files([str(SAMPLE_1000), str(bad)])  # one good, one bad: nothing may change
-    page.get_by_role("button", name="Validate and load").click()
+    _upload(page, [SAMPLE_1000, bad])  # one good, one bad: nothing may change
     error = page.locator("[data-testid='stAlert']", has_text="not_billing.csv")
     expect(error.first).to_be_visible(timeout=60_000)
     expect(error.first).to_contain_text("nothing changed")
     expect(page.get_by_text("ChargePeriodStart").first).to_be_visible()
     assert int(_kpi(page, "Rows").replace(",", "")) == rows_before
 
-    dropzone.set_input_files(str(SAMPLE_1000))
-    page.get_by_role("button", name="Validate and load").click()
+    _upload(page, [SAMPLE_1000])
     expect(page.locator("[data-testid='stAlert']", has_text="focus_sample_1000.csv: 1,000 rows loaded")).to_be_visible(
         timeout=60_000)
     expect(page.locator("[data-testid='stMetric']", has_text="Rows").locator("[data-testid='stMetricValue']")
@@ -106,8 +110,7 @@ def test_upload_is_one_transaction_and_a_restated_month_replaces(page, app_url, 
 
     restated = tmp_path / "focus_sample_1000_restated.csv"  # the same month delivered again, one row fewer
     restated.write_text("".join(SAMPLE_1000.read_text(encoding="utf-8-sig").splitlines(keepends=True)[:-1]))
-    dropzone.set_input_files(str(restated))
-    page.get_by_role("button", name="Validate and load").click()
+    _upload(page, [restated])
     done = page.locator("[data-testid='stAlert']", has_text="focus_sample_1000_restated.csv: 999 rows loaded")
     expect(done).to_be_visible(timeout=60_000)
     expect(done).to_contain_text("from 'focus_sample_1000.csv'")

@@ -6,8 +6,8 @@ import pytest
 import snowflake.connector
 from streamlit.testing.v1 import AppTest
 
-from analysis.cache import FocusCache
-from analysis.snowflake import publish
+from analysis.store.cache import FocusCache
+from analysis.store.snowflake import publish
 from app.ui import money
 from tests.conftest import ROOT
 from tests.integration.test_query_engines import _frame

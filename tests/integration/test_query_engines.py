@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 import snowflake.connector
 
-from analysis.cache import FocusCache
+from analysis.store.cache import FocusCache
 from analysis.query import Filters, MixedCurrencyError
-from analysis.snowflake import publish, snowflake_queries
+from analysis.query import snowflake_queries
+from analysis.store.snowflake import publish
 from tests.servers import fakesnow_server
+from analysis.query import local_queries
 
 START = dt.date(2025, 1, 1)
 DAYS = 90
@@ -63,7 +65,7 @@ def local_cache(tmp_path_factory, data) -> FocusCache:
 @pytest.fixture(scope="module", params=["duckdb", "snowflake"])
 def q(request, local_cache):
     if request.param == "duckdb":
-        yield local_cache.queries()
+        yield local_queries(local_cache)
         return
     with fakesnow_server() as port:
         conn = snowflake.connector.connect(
@@ -161,7 +163,7 @@ def test_mixed_currencies_are_never_added(tmp_path, data):
     euro = data.head(10).assign(BillingCurrency="EUR")
     cache = FocusCache(tmp_path)
     cache.add_source([data, euro], "two-currencies.csv")
-    q = cache.queries()
+    q = local_queries(cache)
     with pytest.raises(MixedCurrencyError, match="EUR"):
         q.total(Filters())
     assert q.total(Filters(currency="EUR")) == pytest.approx(euro["EffectiveCost"].sum(), abs=0.005)
@@ -211,7 +213,7 @@ def test_group_and_filter_by_an_allocation_dimension(q, data):
 
 
 def test_forecast_history_and_view_are_the_same_on_both_engines(q, data):
-    from analysis.forecast_report import daily_history, forecast_view
+    from analysis.forecast.report import daily_history, forecast_view
 
     wide = daily_history(q, Filters(), "EffectiveCost", "ProviderName")
     days = data["ChargePeriodStart"].dt.tz_localize(None).dt.normalize()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.cache import Delivery, FocusCache
+from analysis.store.cache import Delivery, FocusCache
 from tests.conftest import ROOT
 
 IMAGE = "![pwned](http://evil.example/x.png)"

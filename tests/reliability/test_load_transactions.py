@@ -7,7 +7,6 @@ those before the load or those after it, never a mix.
 from __future__ import annotations
 
 import json
-import os
 import resource
 import signal
 import subprocess
@@ -19,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.cache import FocusCache
+from analysis.store.cache import FocusCache
 from analysis.query import Filters
 from tests.conftest import ROOT
 from tests.fixture_paths import SAMPLE_1000
+from analysis.query import local_queries
 
 MONTHS = ["2026-01-01", "2026-02-01", "2026-03-01"]
 
@@ -52,7 +52,7 @@ def _bill(path: Path, month: str, rows: int, cost: float, account: str = "111") 
 
 
 def _total(cache: Path) -> Decimal:
-    return Decimal(str(round(FocusCache(cache).queries().total(Filters(), "BilledCost"), 2)))
+    return Decimal(str(round(local_queries(FocusCache(cache)).total(Filters(), "BilledCost"), 2)))
 
 
 def _valid(cache: Path) -> dict:
@@ -117,10 +117,10 @@ def test_readers_keep_answering_while_loads_commit(tmp_path):
     assert _cli(cache, str(tmp_path / "0.csv")).returncode == 0
     reader = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
-        "from analysis.cache import FocusCache\nfrom analysis.query import Filters\n"
+        "from analysis.store.cache import FocusCache\nfrom analysis.query import Filters, local_queries\n"
         "end = time.monotonic() + 20\nn = 0\n"
         "while time.monotonic() < end and not __import__('os').path.exists(sys.argv[2]):\n"
-        "    q = FocusCache(sys.argv[1]).queries()\n"
+        "    q = local_queries(FocusCache(sys.argv[1]))\n"
         "    for _ in range(5):\n        q.total(Filters(), 'BilledCost'); q.series(Filters(), 'BilledCost', 'day')\n"
         "    n += 1\nprint(n)\n"), str(cache), str(tmp_path / "stop")], cwd=ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)

@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 
 from analysis.allocation.store import RuleStore
-from analysis.triage import event_id, load_triage, save_triage
-from analysis.workspace_store import WorkspaceConflict, WorkspaceFile, token
+from analysis.anomalies.triage import event_id, load_triage, save_triage
+from analysis.store.workspace import WorkspaceConflict, WorkspaceFile, token
 from tests.conftest import ROOT
 
 ROUNDS = 40
@@ -96,7 +96,7 @@ def _whole(folder: Path, versions: set[str]) -> None:
 
 SAVER = """
 import sys, time
-from analysis.workspace_store import WorkspaceFile
+from analysis.store.workspace import WorkspaceFile
 file = WorkspaceFile(sys.argv[1], "big.yaml")
 n = 0
 while True:
@@ -122,7 +122,7 @@ def test_a_save_killed_at_any_moment_leaves_whole_files(tmp_path):
 
 FULL_DISK = """
 import resource, sys
-from analysis.workspace_store import WorkspaceFile, WorkspaceWriteError
+from analysis.store.workspace import WorkspaceFile, WorkspaceWriteError
 resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 file = WorkspaceFile(sys.argv[1], "rules.yaml")
 try:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import allocate, by_owner, load_metric_table
-from analysis.cache import to_cache_frame
+from analysis.store.cache import to_cache_frame
 
 CON = ibis.duckdb.connect()
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.anomalies import detect_anomalies, explain_anomaly, group_events
+from analysis.query import local_queries
 
 START = pd.Timestamp("2025-01-01")
 DAYS = 240
@@ -291,8 +292,8 @@ def test_group_events_accepts_arrow_string_groups():
 
 
 def test_each_event_is_explained_on_its_own_largest_day(tmp_path):
-    from analysis.anomaly_monitor import scan
-    from analysis.cache import Delivery, FocusCache
+    from analysis.anomalies.monitor import scan
+    from analysis.store.cache import Delivery, FocusCache
     from analysis.query import Filters
 
     days = pd.date_range("2026-01-01", periods=140, freq="D", tz="UTC")
@@ -304,6 +305,6 @@ def test_each_event_is_explained_on_its_own_largest_day(tmp_path):
                           "ProviderName": "AWS", "ServiceName": "Amazon EC2", "ChargeCategory": "Usage"})
     cache = FocusCache(tmp_path)
     cache.load([Delivery("ec2.csv", [frame], "x")])
-    events, _ = scan(cache.queries(), Filters(), "BilledCost", ("ServiceName",))
+    events, _ = scan(local_queries(cache), Filters(), "BilledCost", ("ServiceName",))
     later = events[events["start"] >= days[100].tz_localize(None)].iloc[0]
     assert later["start"] == pd.Timestamp("2026-04-11") and later["peak_day"] == pd.Timestamp("2026-04-12")

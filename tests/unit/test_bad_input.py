@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.focus_loader import FocusLoadError, load_focus_file, load_focus_paths
+from analysis.focus.loader import FocusLoadError, load_focus_file, load_focus_paths
 from tests.fixture_paths import FIXTURES, SAMPLE_1000
 
 

@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import analysis.focus_loader as focus_loader
-from analysis.focus_limits import LoadLimits
-from analysis.focus_loader import FocusLoadError, load_focus_file, load_focus_paths, validate_frame
-from analysis.focus_schema import is_reserved, provider_name
-from analysis.tags import _parse, extract_tag_columns
+import analysis.focus.loader as focus_loader
+from analysis.focus.limits import LoadLimits
+from analysis.focus.loader import FocusLoadError, load_focus_file, load_focus_paths, validate_frame
+from analysis.focus.schema import is_reserved, provider_name
+from analysis.store.tag_columns import _parse, extract_tag_columns
 from tests.fixture_paths import SPEC_EXAMPLES
 
 BASE = {"ChargePeriodStart": "2025-01-01", "ChargePeriodEnd": "2025-01-02",

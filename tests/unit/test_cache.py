@@ -7,9 +7,10 @@ import json
 
 import pyarrow.parquet as pq
 
-from analysis.cache import KEEP_VERSIONS, CacheError, Delivery, FocusCache
-from analysis.focus_limits import LoadLimits
+from analysis.store.cache import KEEP_VERSIONS, CacheError, Delivery, FocusCache
+from analysis.focus.limits import LoadLimits
 from analysis.query import Filters
+from analysis.query import local_queries
 
 
 def _frame(cost: float, provider: str = "AWS") -> pd.DataFrame:
@@ -22,7 +23,7 @@ def _frame(cost: float, provider: str = "AWS") -> pd.DataFrame:
 
 
 def test_empty_cache_answers_with_zero(tmp_path):
-    q = FocusCache(tmp_path).queries()
+    q = local_queries(FocusCache(tmp_path))
     assert q.period() is None
     assert q.total(Filters()) == 0.0
 
@@ -31,10 +32,10 @@ def test_sources_add_up_and_can_be_removed(tmp_path):
     cache = FocusCache(tmp_path)
     first = cache.add_source([_frame(10.0)], "a.csv", sha256="a")
     cache.add_source([_frame(2.5, "Microsoft")], "b.csv", sha256="b")
-    assert cache.queries().total(Filters()) == 25.0
+    assert local_queries(cache).total(Filters()) == 25.0
     assert cache.version() == 2
     cache.remove_source(first.id)
-    assert cache.queries().total(Filters()) == 5.0
+    assert local_queries(cache).total(Filters()) == 5.0
     assert any(f.startswith("lines/a-") for f in cache.manifest()["retired"][-1]["files"])  # kept for readers
 
 
@@ -45,7 +46,7 @@ def test_same_file_twice_is_refused_and_nothing_changes(tmp_path):
     with pytest.raises(CacheError, match="b.csv is already loaded .*'a.csv'"):
         cache.add_source([_frame(99.0)], "b.csv", sha256="same")
     assert cache.manifest() == before
-    assert cache.queries().total(Filters()) == 20.0
+    assert local_queries(cache).total(Filters()) == 20.0
 
 
 def test_a_failing_source_leaves_the_cache_as_it_was(tmp_path):
@@ -60,7 +61,7 @@ def test_a_failing_source_leaves_the_cache_as_it_was(tmp_path):
     with pytest.raises(ValueError, match="broken input"):
         cache.add_source(frames(), "bad.csv")
     assert cache.manifest() == before
-    assert cache.queries().total(Filters()) == 20.0
+    assert local_queries(cache).total(Filters()) == 20.0
 
 
 def _month(cost: float, month: str, account: str = "111", provider: str = "AWS", rows: int = 3) -> pd.DataFrame:
@@ -76,7 +77,7 @@ def _month(cost: float, month: str, account: str = "111", provider: str = "AWS",
 
 
 def _total(cache: FocusCache) -> float:
-    return round(cache.queries().total(Filters()), 2)
+    return round(local_queries(cache).total(Filters()), 2)
 
 
 def test_a_newer_delivery_of_a_cached_billing_period_replaces_it(tmp_path):
@@ -160,7 +161,7 @@ def test_a_dry_run_reports_replacements_and_writes_nothing(tmp_path):
 def test_dropped_files_stay_for_recent_readers_then_go(tmp_path):
     cache = FocusCache(tmp_path)
     cache.load([Delivery("old.csv", [_month(10, "2026-02-01")], "a")])
-    reader = cache.queries()  # opened on version 1
+    reader = local_queries(cache)  # opened on version 1
     old_files = [tmp_path / f for s in cache.manifest()["sources"] for f in s["files"]]
     cache.load([Delivery("new.csv", [_month(1, "2026-02-01")], "b")])
     assert round(reader.total(Filters()), 2) == 30  # still reads the version it opened
@@ -216,7 +217,7 @@ def test_tag_keys_kept_in_tags_only_can_still_be_filtered_and_grouped(tmp_path):
                      None]
     cache = FocusCache(tmp_path)
     cache.load([Delivery("a.csv", [frame], "a")], limits=LoadLimits(max_tag_columns=1))
-    q = cache.queries()
+    q = local_queries(cache)
     assert "tag:rare" in q.tag_keys() and cache.tag_keys()["tag:rare"] == "rare"
     assert q.total(Filters.of(tag_rare=["x"]), "BilledCost") == 5.0  # either spelling of the key
     assert q.total(Filters.of(tag_rare=["(untagged)"]), "BilledCost") == 8.0

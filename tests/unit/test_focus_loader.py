@@ -12,8 +12,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.focus_loader import load_focus_file, load_focus_paths, validate_frame
-from analysis.focus_schema import MANDATORY, METRICS
+from analysis.focus.loader import load_focus_file, load_focus_paths, validate_frame
+from analysis.focus.schema import MANDATORY, METRICS
 from tests.fixture_paths import FOCUS, SAMPLE_1000, SPEC_EXAMPLES
 
 FOCUS_FILES = sorted(FOCUS.rglob("*.csv"))

@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from analysis.focus_schema import (
+from analysis.focus.schema import (
     COLUMNS, MANDATORY, METRICS, REQUIRED_TO_LOAD, SERVICE_CATEGORIES, canonical_name, guess_version,
 )
 from tests.fixture_paths import FOCUS, SAMPLE_1000

@@ -206,7 +206,7 @@ def test_a_frame_instead_of_a_series_is_refused():
 
 
 def test_a_model_that_fails_on_the_final_fit_falls_back_to_seasonal_naive(monkeypatch):
-    from analysis import forecast_models
+    from analysis.forecast import models as forecast_models
 
     def theta_until_long(y, horizon):
         if len(y) > 300:

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from analysis.overview import daily_rate_window, month_windows
+from analysis.visibility.overview import daily_rate_window, month_windows
 
 
 def test_month_windows_compare_the_same_days():

@@ -2,7 +2,7 @@ import pytest
 
 from analysis.allocation.rules import RulesError
 from analysis.allocation.store import RuleStore
-from analysis.workspace_store import WorkspaceConflict
+from analysis.store.workspace import WorkspaceConflict
 
 GOOD = "dimensions: [{name: Team, rules: [{name: R, when: {tag: team, present: true}, owner_from_tag: team}]}]\n"
 OTHER = "dimensions: [{name: Team}]\n"

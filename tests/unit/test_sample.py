@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from analysis import sample
+from analysis.sample import generator as sample
 from analysis.sample import COLUMNS, DEFAULT_ROWS, generate_sample, sample_anomalies
 
 END = dt.date(2026, 11, 16)

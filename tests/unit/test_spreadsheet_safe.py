@@ -5,7 +5,7 @@ import io
 
 import pandas as pd
 
-from analysis.spreadsheet_safe import safe_csv
+from analysis.reports.safe_csv import safe_csv
 
 
 def _read(data: bytes) -> list[list[str]]:

@@ -1,6 +1,6 @@
 import pytest
 
-from analysis.tag_policy import TagPolicy, TagPolicyError, load_policy, save_policy
+from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, save_policy
 
 
 def test_default_then_round_trip(tmp_path):

@@ -1,6 +1,7 @@
 import pandas as pd
 
-from analysis.tags import display_key, extract_tag_columns, tag_column
+from analysis.dimensions import tag_column
+from analysis.store.tag_columns import display_key, extract_tag_columns
 
 
 def test_keys_are_case_insensitive_and_values_kept_as_written():

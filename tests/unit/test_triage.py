@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from analysis.triage import TriageError, event_id, load_triage, save_triage
+from analysis.anomalies.triage import TriageError, event_id, load_triage, save_triage
 
 
 def test_triage_round_trip_keeps_other_events(tmp_path):

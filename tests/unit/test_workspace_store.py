@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from analysis.workspace_store import KEEP, WorkspaceConflict, WorkspaceFile, token
+from analysis.store.workspace import KEEP, WorkspaceConflict, WorkspaceFile, token
 
 
 def test_history_keeps_the_last_versions_only(tmp_path):

@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analysis.focus_coerce import ROW_OFFSET, Finding, check_rows, coerce_column, empty_column, plural
-from analysis.focus_limits import DEFAULT_LIMITS, LoadLimits
-from analysis.focus_schema import (
+from analysis.focus.coerce import ROW_OFFSET, Finding, check_rows, coerce_column, empty_column, plural
+from analysis.focus.limits import DEFAULT_LIMITS, LoadLimits
+from analysis.focus.schema import (
     COLUMNS, MANDATORY, METRICS, REQUIRED_TO_LOAD, canonical_name, clean_header, guess_version, is_reserved,
 )
 

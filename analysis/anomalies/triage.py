@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from analysis.workspace_store import WorkspaceConflict, WorkspaceFile
+from analysis.store.workspace import WorkspaceConflict, WorkspaceFile
 
 FILE_NAME = "anomaly_triage.yaml"
 STATUSES = ("new", "investigating", "expected", "resolved")

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from analysis.workspace_store import WorkspaceFile
+from analysis.store.workspace import WorkspaceFile
 
 FILE_NAME = "tag_policy.yaml"
 

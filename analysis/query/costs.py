@@ -9,7 +9,7 @@ and `focus_daily`, a daily rollup by the common dimensions that answers most pag
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import ibis
@@ -18,18 +18,15 @@ import pandas as pd
 
 from analysis.dimensions import (
     METRICS,
-    ROLLUP_DIMENSIONS,
     column_of,
     is_allocation,
     missing_label,
     tag_dimension,
 )
-from analysis.focus_schema import DATE_COLUMN
-from analysis.tags import TAG_PREFIX, TAGGED_COLUMN
+from analysis.focus.schema import TAG_PREFIX, TAGGED_COLUMN
+from analysis.query.filters import Filters
+from analysis.store.tables import DAILY, DATE, LINES
 
-LINES = "focus_lines"
-DAILY = "focus_daily"
-DATE = DATE_COLUMN
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month")
 
@@ -37,52 +34,6 @@ GRAINS: tuple[Grain, ...] = ("day", "week", "month")
 class MixedCurrencyError(ValueError):
     """Raised when amounts in several billing currencies would be added together."""
 
-
-@dataclass(frozen=True)
-class Filters:
-    """What the user narrowed the data to. Hashable, so it can key a cache.
-
-    `start` is inclusive, `end` exclusive (FOCUS period convention). `values` maps a dimension
-    (a FOCUS column or `tag:<key>`) to the values kept; the missing-value label of a dimension
-    (`(none)`, `(untagged)`) selects rows where it is empty.
-    """
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    currency: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
-        currency: str | None = None,
-        **values: list[str] | tuple[str, ...],
-    ) -> Filters:
-        """Build from keyword arguments; `tag_team=[...]` means `tag:team`."""
-        pairs = tuple(
-            sorted(
-                (("tag:" + k[4:] if k.startswith("tag_") else k), tuple(v)) for k, v in values.items() if v
-            )
-        )
-        return cls(start=start, end=end, values=pairs, currency=currency)
-
-    def with_values(self, dimension: str, values: list[str] | tuple[str, ...]) -> Filters:
-        """A copy with the filter on `dimension` replaced (removed when `values` is empty)."""
-        kept = dict(self.values)
-        kept.pop(dimension, None)
-        if values:
-            kept[dimension] = tuple(values)
-        return replace(self, values=tuple(sorted(kept.items())))
-
-    def between(self, start: dt.date | None, end: dt.date | None) -> Filters:
-        """A copy restricted to [start, end)."""
-        return replace(self, start=start, end=end)
-
-    @property
-    def dimensions(self) -> set[str]:
-        return {d for d, _ in self.values}
 
 
 @dataclass
@@ -362,12 +313,3 @@ def _labelled(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
         frame[dimension] = frame[dimension].astype("string").fillna(missing_label(dimension))
     frame["cost"] = frame["cost"].astype(float).fillna(0.0)
     return frame
-
-
-def daily_rollup(lines: ir.Table) -> ir.Table:
-    """The `focus_daily` rollup of a line-item table: sums per day and common dimension."""
-    keys = [DATE, *[c for c in ROLLUP_DIMENSIONS if c in lines.columns]]
-    keys += [c for c in lines.columns if c.startswith(TAG_PREFIX)] + [TAGGED_COLUMN]
-    return lines.group_by(keys).aggregate(
-        **{m: lines[m].sum() for m in METRICS}, x_Rows=lines[DATE].count()
-    )

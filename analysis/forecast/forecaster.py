@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.forecast_models import LABELS, MODELS, PERIOD, edge_schedule, month_edges, weekday_mean
+from analysis.forecast.models import LABELS, MODELS, PERIOD, edge_schedule, month_edges, weekday_mean
 
 MAX_HORIZON = 90         # days of daily forecast
 PROJECTION_MONTHS = 12   # months of period projections

@@ -22,8 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from analysis.tags import TAG_PREFIX, TAGGED_COLUMN
-
 Kind = Literal["string", "decimal", "datetime", "json"]
 
 VERSIONS: tuple[str, ...] = ("0.5", "1.0-preview", "1.0", "1.1", "1.2", "1.3")
@@ -31,6 +29,8 @@ CUSTOM_PREFIX = "x_"
 PROVIDER_PREFIX = "x_provider_"  # reserved names in a file are read with this prefix
 SOURCE_COLUMN = "x_Source"  # the cache's column naming the file each row came from
 DATE_COLUMN = "ChargeDate"  # the cache's day of ChargePeriodStart
+TAG_PREFIX = "x_tag_"  # the cache's column of tag key <key> is x_tag_<key>
+TAGGED_COLUMN = "x_Tagged"  # the cache's flag: the row has at least one tag
 RESERVED_COLUMNS: tuple[str, ...] = (SOURCE_COLUMN, TAGGED_COLUMN, DATE_COLUMN)
 
 

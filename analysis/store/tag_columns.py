@@ -1,4 +1,4 @@
-"""Tags: turn the FOCUS `Tags` JSON into one queryable column per tag key.
+"""Tag columns at ingest: turn the FOCUS `Tags` JSON into one queryable column per tag key.
 
 Keys are matched case-insensitively (`Team` and `team` are one key), so each key becomes one
 column `x_tag_<key>`; the spellings seen are kept so that the Tags page can show them as a
@@ -8,20 +8,14 @@ hygiene problem. Values are kept as written (`prod` and `production` stay distin
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-TAG_PREFIX = "x_tag_"
-TAGGED_COLUMN = "x_Tagged"
-
-
-def tag_column(key: str) -> str:
-    """Column name holding tag `key` (case-insensitive; characters other than a-z0-9 become `_`)."""
-    return TAG_PREFIX + re.sub(r"[^a-z0-9]+", "_", key.strip().lower()).strip("_")
+from analysis.dimensions import tag_column
+from analysis.focus.schema import TAG_PREFIX, TAGGED_COLUMN
 
 
 def _parse(text: object) -> dict[str, str]:

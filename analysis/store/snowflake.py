@@ -1,7 +1,7 @@
-"""Snowflake as the query engine: connect, publish the local cache, and query it in place.
+"""Snowflake as a store: connect (with plain errors) and publish the local cache's tables there.
 
-The query layer is the same `CostQueries`; only the ibis backend differs. Connection settings
-come from the caller (the app reads them from `.streamlit/secrets.toml`, section `[snowflake]`).
+Connection settings come from the caller (the app reads them from `.streamlit/secrets.toml`,
+section `[snowflake]`); `analysis.query.engines` runs the query layer on such a connection.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import snowflake.connector
 
-from analysis.cache import FocusCache
-from analysis.query import DAILY, LINES, CostQueries, daily_rollup
+from analysis.store.cache import CacheError, FocusCache
+from analysis.store.tables import DAILY, LINES, daily_rollup
 
 SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -46,10 +46,6 @@ def connect(**settings: object) -> snowflake.connector.SnowflakeConnection:
                                        "Check the [snowflake] section of .streamlit/secrets.toml.") from None
 
 
-def snowflake_queries(conn: snowflake.connector.SnowflakeConnection) -> CostQueries:
-    """The query layer running inside Snowflake on the `focus_lines` / `focus_daily` tables."""
-    return CostQueries(ibis.snowflake.from_connection(conn, create_object_udfs=False))
-
 
 def publish(cache: FocusCache, conn: snowflake.connector.SnowflakeConnection, batch_rows: int = 5_000) -> int:
     """Copy the cache's line items into Snowflake and build the daily rollup there; returns rows copied.
@@ -57,7 +53,10 @@ def publish(cache: FocusCache, conn: snowflake.connector.SnowflakeConnection, ba
     Values travel as bound parameters; only column names (checked against a safe pattern) are
     written into the statement.
     """
-    local = cache.queries().lines
+    files = cache.line_files()
+    if not files:
+        raise CacheError(f"The cache in {cache.root} is empty: nothing to publish.")
+    local = ibis.duckdb.connect().read_parquet(files, union_by_name=True)
     columns = [c for c in local.columns if SAFE_NAME.match(c)]
     schema = ibis.schema({c: local.schema()[c] for c in columns})
     backend = ibis.snowflake.from_connection(conn, create_object_udfs=False)

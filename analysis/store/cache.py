@@ -36,12 +36,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.dimensions import DIMENSIONS, METRICS
-from analysis.files import atomic_write, file_lock, fsync
-from analysis.focus_limits import LoadLimits
-from analysis.focus_schema import SOURCE_COLUMN
-from analysis.query import DAILY, DATE, LINES, CostQueries, daily_rollup
-from analysis.summary import frame_summary, merge_summaries
-from analysis.tags import TAG_PREFIX, TAGGED_COLUMN, display_key, extract_tag_columns
+from analysis.store.files import atomic_write, file_lock, fsync
+from analysis.focus.limits import LoadLimits
+from analysis.focus.schema import SOURCE_COLUMN, TAG_PREFIX, TAGGED_COLUMN
+from analysis.store.tables import DATE, LINES, daily_rollup
+from analysis.focus.summary import frame_summary, merge_summaries
+from analysis.store.tag_columns import display_key, extract_tag_columns
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
@@ -197,23 +197,9 @@ class FocusCache:
         spellings = manifest["tag_spellings"] | manifest.get("tags_in_json", {})
         return {"tag:" + col[len(TAG_PREFIX):]: display_key(Counter(sp)) for col, sp in spellings.items()}
 
-    def queries(self, memory_limit: str = "1GB") -> CostQueries:
-        """A DuckDB-backed query layer over this cache (empty tables when nothing is loaded).
-
-        It reads the files of the manifest version current when it is made. DuckDB keeps under
-        `memory_limit` by spilling to disk, so large caches do not exhaust RAM.
-        """
-        manifest = self.manifest()
-        con = ibis.duckdb.connect(memory_limit=memory_limit)
-        files = [str(self.root / f) for s in manifest["sources"] for f in s["files"]]
-        if files:
-            con.read_parquet(files, table_name=LINES, union_by_name=True)
-            con.read_parquet(str(self.root / manifest["daily"]), table_name=DAILY)
-        else:
-            con.create_table(LINES, schema=ibis.Schema.from_pyarrow(_empty_lines().schema))
-            con.create_table(DAILY, schema=daily_rollup(con.table(LINES)).schema())
-        in_json = {"tag:" + col[len(TAG_PREFIX):]: tuple(sp) for col, sp in manifest.get("tags_in_json", {}).items()}
-        return CostQueries(con, json_tags=in_json)
+    def line_files(self) -> list[str]:
+        """Absolute paths of the current line-item Parquet files (the manifest's `sources[].files[]`)."""
+        return [str(self.root / f) for s in self.manifest()["sources"] for f in s["files"]]
 
     # ----- writing ------------------------------------------------------------------------
     def load(
@@ -465,7 +451,7 @@ def _free(folder: Path) -> str:
         return "unknown"
 
 
-def _empty_lines() -> pa.Table:
+def empty_line_items() -> pa.Table:
     """A zero-row line-item table with the core columns, for an empty cache."""
     frame, _ = to_cache_frame(
         pd.DataFrame({"ChargePeriodStart": pd.Series([], dtype="datetime64[us, UTC]")}), "none"

@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.files import atomic_write, file_lock
+from analysis.store.files import atomic_write, file_lock
 
 HISTORY = ".history"
 KEEP = 100

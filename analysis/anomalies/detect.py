@@ -51,7 +51,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.anomaly_engine import WEEKS, WINDOW, run
+from analysis.anomalies.engine import WEEKS, WINDOW, run
 
 RESULT_COLUMNS = ["actual", "expected", "lower", "upper", "impact", "score", "kind"]
 EXPLAIN_COLUMNS = ["actual", "expected", "delta", "share"]

@@ -26,8 +26,8 @@ import pyarrow.compute as pc
 import pycountry
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
-from analysis.focus_limits import DEFAULT_LIMITS, LoadLimits
-from analysis.focus_schema import AMOUNTS, COLUMNS, METRICS, PERIODS, REQUIRED_TO_LOAD
+from analysis.focus.limits import DEFAULT_LIMITS, LoadLimits
+from analysis.focus.schema import AMOUNTS, COLUMNS, METRICS, PERIODS, REQUIRED_TO_LOAD
 
 ROW_OFFSET = 2  # row number of the first data row: the header is row 1, as in a spreadsheet
 SAMPLE_SIZE = 5

@@ -1,0 +1,35 @@
+"""The engines the query layer runs on: DuckDB over the local Parquet cache, or Snowflake in place."""
+
+from __future__ import annotations
+
+import ibis
+import snowflake.connector
+
+from analysis.focus.schema import TAG_PREFIX
+from analysis.query.costs import CostQueries
+from analysis.store.cache import FocusCache, empty_line_items
+from analysis.store.tables import DAILY, LINES, daily_rollup
+
+
+def local_queries(cache: FocusCache, memory_limit: str = "1GB") -> CostQueries:
+    """A DuckDB-backed query layer over a cache (empty tables when nothing is loaded).
+
+    It reads the files of the manifest version current when it is made. DuckDB keeps under
+    `memory_limit` by spilling to disk, so large caches do not exhaust RAM.
+    """
+    manifest = cache.manifest()
+    con = ibis.duckdb.connect(memory_limit=memory_limit)
+    files = [str(cache.root / f) for s in manifest["sources"] for f in s["files"]]
+    if files:
+        con.read_parquet(files, table_name=LINES, union_by_name=True)
+        con.read_parquet(str(cache.root / manifest["daily"]), table_name=DAILY)
+    else:
+        con.create_table(LINES, schema=ibis.Schema.from_pyarrow(empty_line_items().schema))
+        con.create_table(DAILY, schema=daily_rollup(con.table(LINES)).schema())
+    in_json = {"tag:" + col[len(TAG_PREFIX):]: tuple(sp) for col, sp in manifest.get("tags_in_json", {}).items()}
+    return CostQueries(con, json_tags=in_json)
+
+
+def snowflake_queries(conn: snowflake.connector.SnowflakeConnection) -> CostQueries:
+    """The query layer running inside Snowflake on the `focus_lines` / `focus_daily` tables."""
+    return CostQueries(ibis.snowflake.from_connection(conn, create_object_udfs=False))

@@ -1,0 +1,1 @@
+"""Outputs for people: CSV downloads that stay text (Excel workbooks to come)."""

@@ -1,0 +1,1 @@
+"""Tag hygiene: the required-tags policy."""

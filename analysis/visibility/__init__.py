@@ -1,0 +1,1 @@
+"""Visibility: Overview KPIs and movers over the query layer."""
