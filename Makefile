@@ -36,6 +36,7 @@ bench: $(VENV)/.test
 	$(PY) -m bench.query
 	$(PY) -m bench.anomalies
 	$(PY) -m bench.forecast
+	$(PY) -m bench.concurrency
 
 clean:
 	rm -rf $(VENV) data/cache

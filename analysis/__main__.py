@@ -87,6 +87,7 @@ def _publish(args: argparse.Namespace) -> int:
 def _allocate(args: argparse.Namespace) -> int:
     import tempfile
 
+    from analysis.allocation.queries import allocation
     from analysis.allocation.rules import RulesError, load_rules
     from analysis.allocation.split import load_metric_tables
     from analysis.query import Filters
@@ -114,7 +115,7 @@ def _allocate(args: argparse.Namespace) -> int:
         by_owner: dict[str, dict[str, float]] = {}
         try:
             for dimension in rules.dimensions:
-                long = q.allocation(filters, rules, dimension.name, "EffectiveCost", metrics)
+                long = allocation(q, filters, rules, dimension.name, "EffectiveCost", metrics)
                 totals = long.groupby("owner")["cost"].sum().sort_values(ascending=False)
                 by_owner[dimension.name] = dict(zip(totals.index, map(float, round_parts(totals.to_numpy()))))
                 if dimension is rules.dimensions[0]:  # the primary dimension gives the two totals below

@@ -9,7 +9,7 @@ import streamlit as st
 
 from analysis.dimensions import METRICS
 from analysis.query import Filters
-from app.state import allocation_dimensions, ask, tag_labels
+from app.door import allocation_dimensions, currencies as data_currencies, existing, period as data_period, tag_keys as data_tag_keys, tag_labels, values
 from app.ui import md
 
 DAY = dt.timedelta(days=1)
@@ -81,7 +81,7 @@ def _init_from_url(period: tuple[dt.date, dt.date], tag_keys: list[str], currenc
         unknown.append(f"allocation dimension {params.get('alloc')!r}")
     st.session_state["f_alloc"] = alloc if alloc in allocation_dims else NO_ALLOC
     st.session_state["f_owner"] = (_checked(alloc, f"{params.get('alloc')} owner", params.get_all("owner"), extra,
-                                            unknown, with_rules=True) if alloc in allocation_dims else [])
+                                            unknown) if alloc in allocation_dims else [])
     st.session_state["f_extra"], st.session_state["f_unknown"] = extra, unknown
     metric = params.get("metric")
     st.session_state["f_metric"] = metric if metric in METRICS else "EffectiveCost"
@@ -90,12 +90,12 @@ def _init_from_url(period: tuple[dt.date, dt.date], tag_keys: list[str], currenc
     st.session_state["_filters_seeded"] = True
 
 
-def _checked(dimension: str, title: str, wanted: list[str], extra: dict[str, list[str]], unknown: list[str],
-             with_rules: bool = False) -> list[str]:
+def _checked(dimension: str, title: str, wanted: list[str], extra: dict[str, list[str]], unknown: list[str]
+             ) -> list[str]:
     """The URL's values that the data holds (searched in all of it); the others are named in `unknown`."""
     if not wanted:
         return []
-    found = ask("existing", dimension, tuple(wanted), with_rules=with_rules)
+    found = existing(dimension, tuple(wanted))
     extra[dimension] = found
     unknown += [f"{title} {v!r}" for v in wanted if v not in found]
     return found
@@ -134,15 +134,15 @@ def _write_url(view: View, tag: str, tag_values: list[str], alloc: str, owners: 
 
 def sidebar() -> View:
     """Render the global filters in the sidebar and return the current view."""
-    period = ask("period")
-    currencies = ask("currencies")
+    period = data_period()
+    currencies = data_currencies()
     if period is None:
         st.sidebar.info("No billing data loaded yet. Open **Data** to load FOCUS files.")
         return View(Filters(), "EffectiveCost", None, None)
     scope = Filters()
-    options = {key: ask("values", dim, scope) for key, (dim, _) in CHOICES.items()}
+    options = {key: values(dim, scope) for key, (dim, _) in CHOICES.items()}
     labels = tag_labels()
-    tag_keys = ask("tag_keys")
+    tag_keys = data_tag_keys()
     allocation_dims = allocation_dimensions()
     _init_from_url(period, tag_keys, currencies, allocation_dims)
 
@@ -166,14 +166,14 @@ def sidebar() -> View:
                         format_func=lambda d: labels.get(d, d[4:]) if d.startswith("tag:") else d)
     tag_values: list[str] = []
     if tag != NO_TAG:
-        tag_values = bar.multiselect(f"{md(labels.get(tag, tag[4:]))} values", _options(tag, ask("values", tag, scope)),
+        tag_values = bar.multiselect(f"{md(labels.get(tag, tag[4:]))} values", _options(tag, values(tag, scope)),
                                      key="f_tagv", placeholder="All")
     alloc = bar.selectbox("Allocation owner", [NO_ALLOC, *allocation_dims], key="f_alloc",
                           format_func=lambda d: d[6:] if d.startswith("alloc:") else d,
                           help="Owners as the saved allocation rules place cost (before shared-cost splits).")
     owners: list[str] = []
     if alloc != NO_ALLOC:
-        owners = bar.multiselect(f"{md(alloc[6:])} owners", _options(alloc, ask("values", alloc, scope, with_rules=True)),
+        owners = bar.multiselect(f"{md(alloc[6:])} owners", _options(alloc, values(alloc, scope)),
                                  key="f_owner", placeholder="All")
     metric = bar.selectbox("Cost metric", list(METRICS), key="f_metric", format_func=METRICS.get,
                            help="Effective cost spreads commitment purchases over the usage they cover; "

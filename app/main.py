@@ -10,7 +10,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` only puts app/ on t
 import streamlit as st  # noqa: E402
 
 from app.filters import sidebar  # noqa: E402
-from app.state import engine_problem  # noqa: E402
+from app.door import engine_problem  # noqa: E402
 
 st.set_page_config(page_title="FinOps Workbench", page_icon=":material/savings:", layout="wide")
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
 from analysis.query import local_queries
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -25,7 +26,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _ensure_cache(rows: int) -> Path:
+def ensure_cache(rows: int) -> Path:
     from analysis.store.cache import FocusCache
     from analysis.sample import generate_sample
 
@@ -40,7 +41,7 @@ def _ensure_cache(rows: int) -> Path:
     return root
 
 
-def _workload(q, period):
+def workload(q, period):
     """The Overview and Explore queries a user triggers, as (name, callable) pairs."""
     from analysis.visibility.overview import kpis, top_movers
     from analysis.query import Filters
@@ -64,17 +65,19 @@ def _workload(q, period):
 
 def _allocation_workload(q, period):
     """The same Overview/Showback questions answered through the shipped allocation rules."""
+    from analysis.allocation.queries import allocation, owner_breakdown, rule_coverage, with_rules
     from analysis.allocation.rules import load_rules
     from analysis.query import Filters
 
     rules = load_rules(Path(__file__).resolve().parents[1] / "data" / "workspace" / "allocation.yaml")
+    ruled = with_rules(q, rules)
     last = period[1]
     f = Filters(start=last.replace(day=1).replace(month=1) if last.month > 6 else last.replace(year=last.year - 1, day=1))
     return [
-        ("allocation.showback_team", lambda: q.allocation(f, rules, "Team")),
-        ("allocation.showback_costcenter", lambda: q.allocation(f, rules, "CostCenter")),
-        ("allocation.rule_coverage", lambda: q.rule_coverage(f, rules, "Team")),
-        ("allocation.owner_services", lambda: q.owner_breakdown(f, rules, "Team", "data", "ServiceName")),
+        ("allocation.showback_team", lambda: allocation(ruled, f, rules, "Team")),
+        ("allocation.showback_costcenter", lambda: allocation(ruled, f, rules, "CostCenter")),
+        ("allocation.rule_coverage", lambda: rule_coverage(ruled, f, rules, "Team")),
+        ("allocation.owner_services", lambda: owner_breakdown(ruled, f, rules, "Team", "data", "ServiceName")),
     ]
 
 
@@ -94,7 +97,7 @@ def _engine(root: Path, repeat: int) -> dict:
     started = time.perf_counter()
     q = local_queries(FocusCache(root))
     period = q.period()
-    work = _workload(q, period)
+    work = workload(q, period)
     work[0][1]()
     cold = time.perf_counter() - started
     timings = _timed(work, repeat)
@@ -142,7 +145,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(_engine(args.root, args.repeat) if args.child == "engine" else _pandas(args.root)))
         return
-    root = _ensure_cache(args.rows)
+    root = ensure_cache(args.rows)
     engine = _child("engine", root, args.repeat)
     for name, ms in engine.pop("per_query_p50_ms").items():
         print(f"{name:32s} p50 {ms:8.1f} ms")

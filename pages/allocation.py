@@ -13,7 +13,7 @@ from analysis.allocation.split import by_owner, load_metric_table
 from analysis.allocation.store import RuleStore
 from analysis.store.files import atomic_write
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
-from app.state import REPO_WORKSPACE, workspace, allocated
+from app.door import REPO_WORKSPACE, allocation, rule_coverage, workspace
 from app.ui import empty_state, horizontal_bars, md, money, money_column
 
 view = st.session_state["view"]
@@ -157,8 +157,8 @@ if view.period is None:
 dimension = st.selectbox("Preview dimension", [d.name for d in rules.dimensions], key="alloc_preview_dim")
 text = st.session_state["alloc_text"]
 try:
-    long = allocated("allocation", text, view.filters, dimension, view.metric)
-    coverage = allocated("rule_coverage", text, view.filters, dimension, view.metric)
+    long = allocation(text, view.filters, dimension, view.metric)
+    coverage = rule_coverage(text, view.filters, dimension, view.metric)
 except RulesError as error:
     st.error(md(error))
     st.stop()

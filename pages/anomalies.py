@@ -7,8 +7,8 @@ import streamlit as st
 from analysis.dimensions import label
 from analysis.anomalies.triage import STATUSES, TriageError, event_id, load_triage, save_triage
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
-from app.state import (TOTAL, anomaly_explain, anomaly_scan, ask, dimension_label, scope_dimensions, scope_label,
-                       workspace)
+from app.door import (TOTAL, anomaly_explain, anomaly_scan, dimension_label, scope_dimensions, scope_label,
+                      tag_keys, workspace)
 from app.ui import horizontal_bars, md, money, money_column, page_view
 
 view = page_view("Anomalies")
@@ -80,7 +80,7 @@ st.caption("Blue: actual · dashed: expected · shaded: expected band · red: fl
 
 st.markdown(f"**Root cause on {event['peak_day']:%d %b %Y}** (the event's largest day): which contributors "
             "moved against their own expected cost.")
-cause_options = ["ServiceName", "SubAccountName", "RegionId", "ResourceName", "ResourceId", *ask("tag_keys")]
+cause_options = ["ServiceName", "SubAccountName", "RegionId", "ResourceName", "ResourceId", *tag_keys()]
 dims = st.multiselect("Break down by", cause_options, default=["ServiceName", "SubAccountName", "RegionId"],
                       key="an_dims", max_selections=3,
                       format_func=dimension_label)

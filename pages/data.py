@@ -8,13 +8,13 @@ import streamlit as st
 
 from analysis.store.cache import CacheError, Delivery, file_sha256
 from analysis.focus.loader import FocusLoadError, load_focus_paths
-from app.state import ask, cache, engine_name, forget
+from app.door import cache, engine_name, forget, summary as loaded_summary
 from app.ui import empty_state, md, money
 
 st.title("Data")
 c = cache()
 manifest = c.manifest()
-summary = ask("summary")
+summary = loaded_summary()
 
 if summary["rows"]:
     period = summary["period"]

@@ -8,12 +8,12 @@ from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
 from analysis.rounding import round_columns
 from analysis.reports.safe_csv import safe_csv
-from app.state import allocation_dimensions, ask, dimension_label
+from app.door import allocation_dimensions, dimension_label, series as spend_series, tag_keys
 from app.ui import empty_state, money, money_column, page_view, stacked_bars, top_n
 
 view = page_view("Explore")
 
-choices = [*DIMENSIONS, *ask("tag_keys"), *allocation_dimensions()]
+choices = [*DIMENSIONS, *tag_keys(), *allocation_dimensions()]
 names = {d: dimension_label(d) for d in choices}
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
 first = c1.selectbox("Group by", choices, index=choices.index("ServiceName"), format_func=names.get, key="x_by")
@@ -25,7 +25,7 @@ top = c4.number_input("Series in chart", min_value=3, max_value=25, value=10, ke
 by = (first,) if second == "(none)" else (first, second)
 
 with st.spinner("Querying…"):
-    series = ask("series", view.filters, view.metric, grain, by, with_rules=any(d.startswith("alloc:") for d in by))
+    series = spend_series(view.filters, view.metric, grain, by)
 if series.empty:
     empty_state("No spend matches the current filters.")
     st.stop()

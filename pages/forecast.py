@@ -12,7 +12,7 @@ from analysis.forecast import METHODS
 from analysis.forecast.models import LABELS
 from analysis.rounding import round_columns
 from analysis.reports.safe_csv import safe_csv
-from app.state import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
+from app.door import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
 from app.ui import PALETTE, empty_state, md, money, money_column, page_view, short_money
 
 BACKTEST_HORIZON = 28  # days ahead of each origin in `forecast_report.accuracy`

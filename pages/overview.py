@@ -3,12 +3,12 @@
 import streamlit as st
 
 from analysis.dimensions import METRICS
-from app.state import ask, overview, tag_coverage
+from app.door import overview_kpis, series as spend_series, tag_coverage, top_movers
 from app.ui import page_view, empty_state, horizontal_bars, money, money_column, percent, stacked_bars, top_n
 
 view = page_view("Overview")
 
-k = overview("kpis", view.filters, view.metric)
+k = overview_kpis(view.filters, view.metric)
 cur = view.currency
 st.caption(f"As of {k.as_of:%a %d %b %Y} (last day with data, UTC) · {METRICS[view.metric]} · {cur or 'USD'}")
 c1, c2, c3, c4 = st.columns(4)
@@ -27,14 +27,14 @@ for column, dimension, title in ((left, "ProviderName", "Spend by provider"),
                                  (right, "ServiceCategory", "Spend by service category")):
     with column:
         st.subheader(title)
-        series = ask("series", view.filters, view.metric, "month", (dimension,))
+        series = spend_series(view.filters, view.metric, "month", (dimension,))
         if series.empty:
             empty_state("No spend in the selected range and filters.")
         else:
             st.altair_chart(stacked_bars(top_n(series, dimension), dimension, cur), width="stretch")
 
 st.subheader("Top movers by service", help="Last 30 days against the 30 days before, up to the last day with data.")
-increases, decreases = overview("top_movers", view.filters, view.metric)
+increases, decreases = top_movers(view.filters, view.metric)
 mover_columns = {
     "ServiceName": "Service",
     "current": money_column("Last 30 days", cur),

@@ -5,7 +5,7 @@ import streamlit as st
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
 from analysis.reports.safe_csv import safe_csv
-from app.state import allocated, saved_rules_text
+from app.door import allocation, owner_breakdown, saved_rules_text
 from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view, stacked_bars, top_n
 
 view = page_view("Showback")
@@ -18,7 +18,7 @@ except RulesError as error:
 
 dimension = st.selectbox("Allocation dimension", [d.name for d in rules.dimensions], key="sb_dim")
 try:
-    long = allocated("allocation", text, view.filters, dimension, view.metric)
+    long = allocation(text, view.filters, dimension, view.metric)
 except RulesError as error:
     st.error(md(error))
     st.stop()
@@ -57,7 +57,7 @@ left, right = st.columns(2)
 for column, by, title in ((left, "ServiceName", "Direct cost by service"), (right, "SubAccountName", "Direct cost by sub-account")):
     with column:
         st.markdown(f"**{title}**")
-        frame = allocated("owner_breakdown", text, view.filters, dimension, owner, by, view.metric).head(12)
+        frame = owner_breakdown(text, view.filters, dimension, owner, by, view.metric).head(12)
         if frame.empty:
             st.caption("No direct cost.")
         else:

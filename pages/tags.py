@@ -6,7 +6,7 @@ from analysis.reports.safe_csv import safe_csv
 from analysis.tags.policy import FILE_NAME as POLICY_FILE
 from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
-from app.state import workspace, ask, cache, tag_coverage
+from app.door import cache, missing_tags, tag_coverage, untagged, workspace
 from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view
 
 view = page_view("Tags")
@@ -41,7 +41,7 @@ for column, dimension, title in ((left, "ServiceName", "Untagged cost by service
                                  (right, "SubAccountName", "Untagged cost by sub-account")):
     with column:
         st.subheader(title)
-        frame = ask("untagged", view.filters, (dimension,), view.metric).head(15)
+        frame = untagged(view.filters, (dimension,), view.metric).head(15)
         if frame.empty:
             st.caption("No untagged cost in this range.")
         else:
@@ -67,7 +67,7 @@ with st.form("policy"):
             st.error(f"Not saved: {md(error)}")
 st.session_state["policy_seen"] = shown_token  # the version this page showed: the base of the next save
 
-violations = ask("missing_tags", view.filters, tuple(policy.required), view.metric)
+violations = missing_tags(view.filters, tuple(policy.required), view.metric)
 if not policy.required:
     st.caption("No required keys: nothing to check.")
 elif violations.empty:

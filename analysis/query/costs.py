@@ -1,7 +1,8 @@
 """The one query layer: every page and report reads billing data through `CostQueries`.
 
 Queries are ibis expressions, so the same code runs on DuckDB over the Parquet cache (the
-embedded default) and on Snowflake; user values travel as typed literals, never as SQL text.
+embedded default) and on Snowflake; user values reach the engine only as literals that ibis writes
+and escapes for its SQL dialect.
 Two tables back it: `focus_lines` (FOCUS line items plus `ChargeDate` and `x_tag_*` columns)
 and `focus_daily`, a daily rollup by the common dimensions that answers most page queries.
 """
@@ -9,6 +10,7 @@ and `focus_daily`, a daily rollup by the common dimensions that answers most pag
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,6 +33,14 @@ Grain = Literal["day", "week", "month"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month")
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A dimension computed from other columns, such as `alloc:Team` (the owner the rules give)."""
+
+    expr: Callable[[ir.Table], ir.Value]
+    columns: frozenset[str]  # the dimensions it reads, so that the right table is queried
+
+
 class MixedCurrencyError(ValueError):
     """Raised when amounts in several billing currencies would be added together."""
 
@@ -43,7 +53,7 @@ class CostQueries:
     backend: ibis.BaseBackend
     lines_table: str = LINES
     daily_table: str = DAILY
-    rules: object | None = None  # an analysis.allocation.rules.RuleSet, for alloc:<dimension>
+    derived: dict[str, Derived] = field(default_factory=dict)  # e.g. `alloc:Team` -> its owner expression
     json_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `tag:<key>` kept in Tags only -> spellings
     _currencies: list[str] | None = field(default=None, init=False, repr=False)
 
@@ -72,36 +82,46 @@ class CostQueries:
             self._currencies = [c for c in expr.to_pandas()["BillingCurrency"] if c is not None]
         return self._currencies
 
-    def with_rules(self, rules) -> CostQueries:
-        """The same engine with allocation rules, so that `alloc:<dimension>` can be filtered and grouped by."""
-        ruled = CostQueries(self.backend, self.lines_table, self.daily_table, rules=rules, json_tags=self.json_tags)
-        ruled._currencies = self.currencies()  # same data: no need to ask the engine again
-        return ruled
+    def with_derived(self, derived: dict[str, Derived]) -> CostQueries:
+        """The same engine with computed dimensions (the allocation rules' `alloc:<name>` owners)."""
+        out = CostQueries(self.backend, self.lines_table, self.daily_table, derived=derived, json_tags=self.json_tags)
+        out._currencies = self.currencies()  # same data: no need to ask the engine again
+        return out
 
-    def _expr(self, t: ir.Table, dimension: str) -> ir.Value:
-        """The value of a dimension: a column, a tag column, or the rule-based owner of `alloc:<name>`."""
+    def cursor(self) -> CostQueries:
+        """The same data through a connection of its own, for use in another thread.
+
+        A DuckDB connection must not be shared by threads; a cursor of it sees the same database. Other
+        engines are returned as they are.
+        """
+        raw = getattr(self.backend, "con", None)
+        if self.backend.name != "duckdb" or raw is None:
+            return self
+        out = CostQueries(ibis.duckdb.from_connection(raw.cursor()), self.lines_table, self.daily_table,
+                          derived=self.derived, json_tags=self.json_tags)
+        out._currencies = self._currencies
+        return out
+
+    def expr(self, t: ir.Table, dimension: str) -> ir.Value:
+        """The value of a dimension on `t`: a column, a tag column, or a derived dimension's expression."""
+        if dimension in self.derived:
+            return self.derived[dimension].expr(t)
         if is_allocation(dimension):
-            from analysis.allocation.compile import owner
-
-            if self.rules is None or dimension[6:] not in [d.name for d in self.rules.dimensions]:
-                raise ValueError(f"No allocation dimension {dimension[6:]!r} in the rules in use.")
-            return owner(t, self.rules.dimension(dimension[6:]))
+            raise ValueError(f"No allocation dimension {dimension[6:]!r} in the rules in use.")
         if dimension in self.json_tags and column_of(dimension) not in t.columns:
             tags = t.Tags.cast("json")  # a key beyond the tag-column cap: read from the line items' Tags
             return ibis.coalesce(*[tags[spelling].str for spelling in self.json_tags[dimension]])
         return t[column_of(dimension)]
 
     def _table_for(self, dimensions: set[str]) -> ir.Table:
-        if any(is_allocation(d) for d in dimensions) and self.rules is not None:
-            from analysis.allocation.compile import referenced
-
-            dimensions = {d for d in dimensions if not is_allocation(d)} | referenced(self.rules)
+        derived = {d for d in dimensions if d in self.derived}
+        dimensions = (set(dimensions) - derived).union(*(self.derived[d].columns for d in derived))
         daily_columns = set(self.daily.columns)
         if all(column_of(d) in daily_columns for d in dimensions):
             return self.daily
         return self.lines
 
-    def _filtered(self, filters: Filters, extra: set[str] = frozenset(), one_currency: bool = True) -> ir.Table:
+    def filtered(self, filters: Filters, extra: set[str] = frozenset(), one_currency: bool = True) -> ir.Table:
         currency = filters.currency
         if one_currency and currency is None and len(self.currencies()) > 1:
             raise MixedCurrencyError(
@@ -117,7 +137,7 @@ class CostQueries:
         if currency is not None:
             predicates.append(t.BillingCurrency == currency)
         for dimension, values in filters.values:
-            column = self._expr(t, dimension)
+            column = self.expr(t, dimension)
             empty = missing_label(dimension)
             wanted = [v for v in values if v != empty]
             condition = column.isin(wanted) if wanted else ibis.literal(False)
@@ -129,8 +149,8 @@ class CostQueries:
     # ----- queries ------------------------------------------------------------------------
     def total(self, filters: Filters, metric: str = "EffectiveCost") -> float:
         """Sum of `metric` over the filtered data (0.0 when nothing matches)."""
-        _check_metric(metric)
-        t = self._filtered(filters)
+        check_metric(metric)
+        t = self.filtered(filters)
         value = t[metric].sum().to_pandas()
         return 0.0 if value is None or pd.isna(value) else float(value)
 
@@ -138,12 +158,12 @@ class CostQueries:
         self, filters: Filters, metric: str = "EffectiveCost", grain: Grain = "day", by: tuple[str, ...] = ()
     ) -> pd.DataFrame:
         """Cost per period (column `period`, a Timestamp at the period start) and per `by` value."""
-        _check_metric(metric)
+        check_metric(metric)
         if grain not in GRAINS:
             raise ValueError(f"Unknown grain {grain!r}; use one of {', '.join(GRAINS)}.")
-        t = self._filtered(filters, set(by))
+        t = self.filtered(filters, set(by))
         period = t[DATE] if grain == "day" else t[DATE].truncate("W" if grain == "week" else "M")
-        keys = [period.cast("date").name("period")] + [self._expr(t, d).name(d) for d in by]
+        keys = [period.cast("date").name("period")] + [self.expr(t, d).name(d) for d in by]
         frame = t.group_by(keys).aggregate(cost=t[metric].sum()).to_pandas()
         frame["period"] = pd.to_datetime(frame["period"])
         return _labelled(frame, by).sort_values(["period", *by], ignore_index=True)
@@ -152,12 +172,12 @@ class CostQueries:
         self, filters: Filters, by: tuple[str, ...], metric: str = "EffectiveCost", limit: int | None = None
     ) -> pd.DataFrame:
         """Cost per combination of `by` values, largest first."""
-        _check_metric(metric)
-        return self._ranked(self._filtered(filters, set(by)), by, metric, limit)
+        check_metric(metric)
+        return self.ranked(self.filtered(filters, set(by)), by, metric, limit)
 
-    def _ranked(self, t: ir.Table, by: tuple[str, ...], metric: str, limit: int | None = None) -> pd.DataFrame:
+    def ranked(self, t: ir.Table, by: tuple[str, ...], metric: str, limit: int | None = None) -> pd.DataFrame:
         """Sum of `metric` on `t` per `by` value, largest first, empty values labelled."""
-        expr = t.group_by([self._expr(t, d).name(d) for d in by]).aggregate(cost=t[metric].sum())
+        expr = t.group_by([self.expr(t, d).name(d) for d in by]).aggregate(cost=t[metric].sum())
         expr = expr.order_by(ibis.desc("cost"))
         if limit is not None:
             expr = expr.limit(limit)
@@ -169,15 +189,15 @@ class CostQueries:
         Values are listed across all currencies (ordering by absolute cost only), so a currency
         switch never hides a value.
         """
-        t = self._filtered(filters or Filters(), {dimension}, one_currency=False)
-        column = self._expr(t, dimension).name(dimension)
+        t = self.filtered(filters or Filters(), {dimension}, one_currency=False)
+        column = self.expr(t, dimension).name(dimension)
         expr = t.group_by(column).aggregate(cost=t.EffectiveCost.abs().sum()).order_by(ibis.desc("cost")).limit(limit)
         return list(_labelled(expr.to_pandas(), (dimension,))[dimension])
 
     def existing(self, dimension: str, values: tuple[str, ...]) -> list[str]:
         """Those of `values` the data holds for `dimension` (all of it is searched, not only the top values)."""
         t = self._table_for({dimension})
-        column = self._expr(t, dimension)
+        column = self.expr(t, dimension)
         wanted = [v for v in values if v != missing_label(dimension)]
         condition = column.isin(wanted) if wanted else ibis.literal(False)
         if missing_label(dimension) in values:
@@ -196,8 +216,8 @@ class CostQueries:
 
     def tag_coverage(self, filters: Filters, metric: str = "EffectiveCost") -> pd.DataFrame:
         """Per tag key: cost carrying the key, total cost and the share (0-1); plus `(any tag)`."""
-        _check_metric(metric)
-        t = self._filtered(filters)
+        check_metric(metric)
+        t = self.filtered(filters)
         columns = [c for c in t.columns if c.startswith(TAG_PREFIX)]
         aggregates = {"total": t[metric].sum(), "any": t[metric].sum(where=t[TAGGED_COLUMN])}
         aggregates |= {c: t[metric].sum(where=t[c].notnull()) for c in columns}
@@ -211,16 +231,16 @@ class CostQueries:
 
     def untagged(self, filters: Filters, by: tuple[str, ...], metric: str = "EffectiveCost") -> pd.DataFrame:
         """Cost carrying no tag at all, per `by` value, largest first."""
-        _check_metric(metric)
-        t = self._filtered(filters, set(by))
-        return self._ranked(t.filter(~t[TAGGED_COLUMN]), by, metric)
+        check_metric(metric)
+        t = self.filtered(filters, set(by))
+        return self.ranked(t.filter(~t[TAGGED_COLUMN]), by, metric)
 
     def missing_tags(
         self, filters: Filters, required: list[str], metric: str = "EffectiveCost", limit: int = 200
     ) -> pd.DataFrame:
         """Resources lacking any of the `required` tag keys, ranked by cost, with what they miss."""
-        _check_metric(metric)
-        t = self._filtered(filters, {"ResourceId"})
+        check_metric(metric)
+        t = self.filtered(filters, {"ResourceId"})
         if not required:
             return pd.DataFrame(columns=["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"])
         present = [k for k in required if column_of("tag:" + k) in t.columns]
@@ -245,41 +265,6 @@ class CostQueries:
         ]
         return frame.drop(columns=lacks)[["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"]]
 
-    def allocation(self, filters: Filters, rules, dimension: str, metric: str = "EffectiveCost",
-                   metrics: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-        """Cost per month and owner of an allocation dimension (see `analysis.allocation.split`)."""
-        from analysis.allocation.compile import referenced
-        from analysis.allocation.split import allocate
-
-        _check_metric(metric)
-        return allocate(self._filtered(filters, referenced(rules)), rules, dimension, metric, metrics)
-
-    def rule_coverage(self, filters: Filters, rules, dimension: str, metric: str = "EffectiveCost") -> pd.DataFrame:
-        """Cost each rule of a dimension placed (first match wins), unmatched cost last; with shares."""
-        from analysis.allocation.compile import matched_rule, referenced
-
-        _check_metric(metric)
-        dim = rules.dimension(dimension)
-        t = self._filtered(filters, referenced(rules))
-        frame = t.group_by(matched_rule(t, dim).name("rule")).aggregate(cost=t[metric].sum()).to_pandas()
-        frame["rule"] = frame["rule"].astype("string").fillna(f"(no rule → {dim.unallocated})")
-        order = [r.name for r in dim.rules] + [f"(no rule → {dim.unallocated})"]
-        frame = frame.set_index("rule").reindex(order).fillna(0.0).rename_axis("rule").reset_index()
-        total = float(frame["cost"].sum())
-        frame["share"] = frame["cost"] / total if total else 0.0
-        return frame
-
-    def owner_breakdown(self, filters: Filters, rules, dimension: str, owner: str, by: str,
-                        metric: str = "EffectiveCost") -> pd.DataFrame:
-        """Direct cost of one owner of an allocation dimension per `by` value, largest first."""
-        from analysis.allocation.compile import owner as owner_of
-        from analysis.allocation.compile import referenced, shared_pick
-
-        _check_metric(metric)
-        t = self._filtered(filters, referenced(rules) | {by})
-        t = t.filter(owner_of(t, rules.dimension(dimension)) == owner, shared_pick(t, rules, dimension).isnull())
-        return self._ranked(t, (by,), metric)
-
     def summary(self) -> dict:
         """What is loaded: rows, providers, accounts, currencies, period, totals per currency."""
         t = self.daily
@@ -301,7 +286,7 @@ class CostQueries:
             },
         }
 
-def _check_metric(metric: str) -> None:
+def check_metric(metric: str) -> None:
     if metric not in METRICS:
         raise ValueError(f"Unknown cost metric {metric!r}; use one of {', '.join(METRICS)}.")
 

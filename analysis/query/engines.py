@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import ibis
 import snowflake.connector
 
@@ -18,12 +19,13 @@ def local_queries(cache: FocusCache, memory_limit: str = "1GB") -> CostQueries:
     `memory_limit` by spilling to disk, so large caches do not exhaust RAM.
     """
     manifest = cache.manifest()
-    con = ibis.duckdb.connect(memory_limit=memory_limit)
+    raw = duckdb.connect(config={"memory_limit": memory_limit})
     files = [str(cache.root / f) for s in manifest["sources"] for f in s["files"]]
-    if files:
-        con.read_parquet(files, table_name=LINES, union_by_name=True)
-        con.read_parquet(str(cache.root / manifest["daily"]), table_name=DAILY)
-    else:
+    if files:  # views (not temporary) so that a cursor of this connection sees them too
+        raw.read_parquet(files, union_by_name=True).create_view(LINES)
+        raw.read_parquet(str(cache.root / manifest["daily"])).create_view(DAILY)
+    con = ibis.duckdb.from_connection(raw)
+    if not files:
         con.create_table(LINES, schema=ibis.Schema.from_pyarrow(empty_line_items().schema))
         con.create_table(DAILY, schema=daily_rollup(con.table(LINES)).schema())
     in_json = {"tag:" + col[len(TAG_PREFIX):]: tuple(sp) for col, sp in manifest.get("tags_in_json", {}).items()}

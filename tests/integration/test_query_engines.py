@@ -13,6 +13,7 @@ import snowflake.connector
 
 from analysis.store.cache import FocusCache
 from analysis.query import Filters, MixedCurrencyError
+from analysis.allocation.queries import allocation, with_rules
 from analysis.query import snowflake_queries
 from analysis.store.snowflake import publish
 from tests.servers import fakesnow_server
@@ -189,7 +190,7 @@ dimensions:
 shared:
   - {name: Network, dimension: Team, when: {column: ServiceName, prefix: Virtual Net}, split: even}
 """)
-    long = q.allocation(Filters(), rules, "Team")
+    long = allocation(q, Filters(), rules, "Team")
     totals = long.groupby("owner")["cost"].sum()
     network = data[data["ServiceName"] == "Virtual Network"]["EffectiveCost"].sum()
     sandbox = data[data["SubAccountName"] == "sandbox"]["EffectiveCost"].sum()
@@ -204,7 +205,7 @@ def test_group_and_filter_by_an_allocation_dimension(q, data):
 
     rules = parse_rules("dimensions: [{name: Team, rules: [{name: Tag, when: {tag: team, present: true}, "
                         "owner_from_tag: team}]}]")
-    ruled = q.with_rules(rules)
+    ruled = with_rules(q, rules)
     frame = ruled.breakdown(Filters(), ("alloc:Team",)).set_index("alloc:Team")["cost"]
     assert frame.sum() == pytest.approx(data["EffectiveCost"].sum(), abs=0.01)
     untagged = data[~data["Tags"].fillna("").str.lower().str.contains('"team"')]["EffectiveCost"].sum()

@@ -1,0 +1,302 @@
+"""The one door from pages to data: typed functions over the query layer and the analyses, each cached on
+small keys (where the data lives and its version, the arguments, the allocation rules in use).
+
+The engine is DuckDB over the local cache, or Snowflake when `.streamlit/secrets.toml` has a
+`[snowflake]` section. Streamlit runs each session in its own thread: every thread queries DuckDB
+through a cursor of its own, so sessions do not wait for each other.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from analysis.allocation import queries as allocation_queries
+from analysis.allocation.rules import RuleSet, RulesError, parse_rules
+from analysis.allocation.split import load_metric_tables
+from analysis.allocation.store import RuleStore
+from analysis.anomalies import monitor
+from analysis.dimensions import is_allocation, is_tag, label
+from analysis.forecast import report
+from analysis.query import CostQueries, Filters, local_queries, snowflake_queries
+from analysis.store.cache import DEFAULT_CACHE, FocusCache
+from analysis.store.snowflake import SnowflakeConnectionError, connect
+from analysis.visibility import overview
+
+REPO_WORKSPACE = Path(__file__).resolve().parents[1] / "data" / "workspace"  # shipped defaults
+TOTAL = "(total)"  # the scope "all of the bill" in monitor and forecast pickers
+R = TypeVar("R")
+
+
+# ----- where the data and the workspace live ---------------------------------------------
+def workspace() -> Path:
+    """The user's workspace folder (`FINOPS_WORKSPACE`, default data/workspace): policies, rules."""
+    return Path(os.environ.get("FINOPS_WORKSPACE", REPO_WORKSPACE))
+
+
+def cache() -> FocusCache:
+    """The FOCUS cache this app reads (`FINOPS_CACHE_DIR`, default data/cache)."""
+    return FocusCache(os.environ.get("FINOPS_CACHE_DIR", DEFAULT_CACHE))
+
+
+def snowflake_settings() -> dict | None:
+    """Connection settings from the `[snowflake]` secrets section, or None for the local engine."""
+    try:
+        return dict(st.secrets["snowflake"]) if "snowflake" in st.secrets else None
+    except FileNotFoundError:
+        return None
+
+
+def engine_name() -> str:
+    return "Snowflake" if snowflake_settings() else "DuckDB (local cache)"
+
+
+def engine_problem() -> str | None:
+    """Why the query engine cannot be used (a Snowflake login that fails), or None when it can."""
+    try:
+        _engine(*_key())
+    except SnowflakeConnectionError as error:
+        return str(error)
+    return None
+
+
+def saved_rules_text() -> str:
+    """The saved allocation rules, or the shipped sample rules when none are saved yet."""
+    text, _ = RuleStore(workspace()).read()
+    return text or (REPO_WORKSPACE / "allocation.yaml").read_text()
+
+
+# ----- engines -----------------------------------------------------------------------------
+def _key() -> tuple[str, int]:
+    """Cache key of the data: where it lives and its version (Snowflake data is refreshed hourly)."""
+    settings = snowflake_settings()
+    if settings:
+        return "snowflake:" + repr(sorted((k, str(v)) for k, v in settings.items() if k != "password")), 0
+    c = cache()
+    return str(c.root), c.version()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False, ttl=3600)
+def _engine(root: str, version: int) -> CostQueries:
+    if root.startswith("snowflake:"):
+        return snowflake_queries(connect(**snowflake_settings()))
+    return local_queries(FocusCache(root))
+
+
+_THREAD = threading.local()
+_SNOWFLAKE_LOCK = threading.Lock()  # the Snowflake connection is shared: its queries take turns
+
+
+@functools.lru_cache(maxsize=16)
+def _rules(text: str) -> RuleSet:
+    return parse_rules(text)
+
+
+def _queries(root: str, version: int, rules_text: str | None) -> CostQueries:
+    """This thread's queries on the engine, with the allocation rules of `rules_text` when given."""
+    engines = _THREAD.__dict__.setdefault("engines", {})
+    if (root, version) not in engines:
+        engines.clear()  # an older version of the data is not asked for again
+        engines[(root, version)] = _engine(root, version).cursor()
+    q = engines[(root, version)]
+    return allocation_queries.with_rules(q, _rules(rules_text)) if rules_text is not None else q
+
+
+def _uses_rules(args: tuple) -> bool:
+    """True when an argument (a filter, a dimension, a list of them) names an allocation dimension."""
+    def mentions(value: object) -> bool:
+        if isinstance(value, Filters):
+            return any(is_allocation(d) for d in value.dimensions)
+        if isinstance(value, tuple | list):
+            return any(mentions(v) for v in value)
+        return isinstance(value, str) and is_allocation(value)
+
+    return mentions(args)
+
+
+_CACHES: list = []
+
+
+def door(function: Callable[..., R]) -> Callable[..., R]:
+    """Make `function(q, *args)` a page-facing `function(*args)`, cached on the data's key, the
+    arguments and, when an argument names an allocation dimension, the saved rules' text."""
+    def run(root: str, version: int, rules_text: str | None, args: tuple) -> R:
+        q = _queries(root, version, rules_text)
+        if q.backend.name == "duckdb":
+            return function(q, *args)
+        with _SNOWFLAKE_LOCK:
+            return function(q, *args)
+
+    run.__qualname__ = run.__name__ = f"door_{function.__name__}"  # one cache per function
+    cached = st.cache_data(max_entries=256, ttl=3600, show_spinner=False)(run)
+    _CACHES.append(cached)
+
+    @functools.wraps(function)
+    def page_facing(*args: object) -> R:
+        return cached(*_key(), saved_rules_text() if _uses_rules(args) else None, args)
+
+    return page_facing
+
+
+def forget() -> None:
+    """Drop cached results after the cache changed."""
+    for cached in _CACHES:
+        cached.clear()
+    _engine.clear()
+    _THREAD.__dict__.pop("engines", None)
+
+
+# ----- the query layer ------------------------------------------------------------------------
+@door
+def period(q: CostQueries):
+    """First and last day with data, or None."""
+    return q.period()
+
+
+@door
+def currencies(q: CostQueries) -> list[str]:
+    return q.currencies()
+
+
+@door
+def summary(q: CostQueries) -> dict:
+    return q.summary()
+
+
+@door
+def tag_keys(q: CostQueries) -> list[str]:
+    return q.tag_keys()
+
+
+@door
+def values(q: CostQueries, dimension: str, filters: Filters) -> list[str]:
+    return q.values(dimension, filters)
+
+
+@door
+def existing(q: CostQueries, dimension: str, wanted: tuple[str, ...]) -> list[str]:
+    return q.existing(dimension, wanted)
+
+
+@door
+def series(q: CostQueries, filters: Filters, metric: str, grain: str, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    return q.series(filters, metric, grain, by)
+
+
+@door
+def untagged(q: CostQueries, filters: Filters, by: tuple[str, ...], metric: str) -> pd.DataFrame:
+    return q.untagged(filters, by, metric)
+
+
+@door
+def _tag_coverage(q: CostQueries, filters: Filters, metric: str) -> pd.DataFrame:
+    return q.tag_coverage(filters, metric)
+
+
+def tag_coverage(filters: Filters, metric: str) -> pd.DataFrame:
+    """Tag coverage per key, keys spelled as users write them."""
+    frame = _tag_coverage(filters, metric).copy()
+    labels = tag_labels()
+    frame["key"] = [labels.get("tag:" + k, k) for k in frame["key"]]
+    return frame
+
+
+@door
+def missing_tags(q: CostQueries, filters: Filters, required: tuple[str, ...], metric: str) -> pd.DataFrame:
+    return q.missing_tags(filters, required, metric)
+
+
+# ----- analyses -------------------------------------------------------------------------------
+@door
+def overview_kpis(q: CostQueries, filters: Filters, metric: str):
+    return overview.kpis(q, filters, metric)
+
+
+@door
+def top_movers(q: CostQueries, *args: object) -> pd.DataFrame:
+    return overview.top_movers(q, *args)
+
+
+@door
+def anomaly_scan(q: CostQueries, *args: object) -> tuple:
+    """Events and bands of an anomaly monitor (`analysis.anomalies.monitor.scan`)."""
+    return monitor.scan(q, *args)
+
+
+@door
+def anomaly_explain(q: CostQueries, *args: object) -> pd.DataFrame:
+    """Root cause of one anomalous day (`analysis.anomalies.monitor.root_cause`)."""
+    return monitor.root_cause(q, *args)
+
+
+@door
+def forecast_view(q: CostQueries, *args: object):
+    """Daily forecast, reconciled parts and period projections (`analysis.forecast.report.forecast_view`)."""
+    return report.forecast_view(q, *args)
+
+
+@door
+def forecast_accuracy(q: CostQueries, *args: object):
+    """Backtest of a forecast model against seasonal naive (`analysis.forecast.report.accuracy`)."""
+    return report.accuracy(q, *args)
+
+
+@door
+def allocation(q: CostQueries, rules_text: str, filters: Filters, dimension: str, metric: str) -> pd.DataFrame:
+    """Cost per month and owner of an allocation dimension, for the rules in `rules_text`."""
+    rules = _rules(rules_text)
+    return allocation_queries.allocation(allocation_queries.with_rules(q, rules), filters, rules, dimension,
+                                         metric, load_metric_tables(rules, workspace()))
+
+
+@door
+def rule_coverage(q: CostQueries, rules_text: str, filters: Filters, dimension: str, metric: str) -> pd.DataFrame:
+    """Cost each rule placed, unmatched last, for the rules in `rules_text`."""
+    rules = _rules(rules_text)
+    return allocation_queries.rule_coverage(allocation_queries.with_rules(q, rules), filters, rules, dimension, metric)
+
+
+@door
+def owner_breakdown(q: CostQueries, rules_text: str, filters: Filters, dimension: str, owner: str, by: str,
+                    metric: str) -> pd.DataFrame:
+    """One owner's direct cost per `by` value, for the rules in `rules_text`."""
+    rules = _rules(rules_text)
+    return allocation_queries.owner_breakdown(allocation_queries.with_rules(q, rules), filters, rules, dimension,
+                                              owner, by, metric)
+
+
+# ----- labels and pickers ---------------------------------------------------------------------
+def tag_labels() -> dict[str, str]:
+    """`tag:<key>` -> the key as users write it (`tag:cost_center` -> `cost-center`)."""
+    return cache().tag_keys()
+
+
+def dimension_label(dimension: str) -> str:
+    """Label of a dimension for widgets, tag keys spelled as users write them."""
+    return f"Tag: {tag_labels().get(dimension, dimension[4:])}" if is_tag(dimension) else label(dimension)
+
+
+def allocation_dimensions() -> list[str]:
+    """`alloc:<name>` for each dimension of the saved rules (none when they are invalid)."""
+    try:
+        return [f"alloc:{d.name}" for d in _rules(saved_rules_text()).dimensions]
+    except RulesError:
+        return []
+
+
+def scope_dimensions() -> list[str]:
+    """What a monitor or a forecast can be split by: `TOTAL` first, then the usual dimensions, the tag
+    keys and the allocation dimensions."""
+    return [TOTAL, "ProviderName", "SubAccountName", "ServiceName", "RegionId", *tag_keys(), *allocation_dimensions()]
+
+
+def scope_label(dimension: str) -> str:
+    """"Total spend" for `TOTAL`, else the dimension's label."""
+    return "Total spend" if dimension == TOTAL else dimension_label(dimension)
