@@ -30,6 +30,7 @@ chromium:
 	@bash .ci/ensure-chromium
 
 test: $(VENV)/.test chromium
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: $(VENV)/.test

@@ -9,10 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from analysis.store.cache import DEFAULT_CACHE, CacheError, Delivery, FocusCache, file_sha256
 from analysis.focus.limits import LoadLimits
 from analysis.focus.loader import FocusLoadError, load_focus_paths
 from analysis.query import local_queries
+from analysis.store.cache import DEFAULT_CACHE, CacheError, Delivery, FocusCache, file_sha256
 
 
 def _limits(args: argparse.Namespace) -> LoadLimits:
@@ -151,7 +151,7 @@ def _forecast(args: argparse.Namespace) -> int:
     table = view.projections[["kind", "period", "actual", "forecast", "lower", "upper"]]
     print(f"{args.metric} in {filters.currency}; method: {view.method}; {args.level:.0%} intervals")
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
-    money = lambda v: round(float(v), 2)  # noqa: E731
+    money = lambda v: round(float(v), 2)
     parts = {}
     if args.by:
         sums = view.parts[view.parts["day"] < span.name + dt.timedelta(days=1)].groupby("series", sort=False)

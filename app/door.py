@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.allocation import queries as allocation_queries
-from analysis.allocation.rules import RuleSet, RulesError, parse_rules
+from analysis.allocation.rules import RulesError, RuleSet, parse_rules
 from analysis.allocation.split import load_metric_tables
 from analysis.allocation.store import RuleStore
 from analysis.anomalies import monitor

@@ -9,7 +9,10 @@ import streamlit as st
 
 from analysis.dimensions import METRICS
 from analysis.query import Filters
-from app.door import allocation_dimensions, currencies as data_currencies, existing, period as data_period, tag_keys as data_tag_keys, tag_labels, values
+from app.door import allocation_dimensions, existing, tag_labels, values
+from app.door import currencies as data_currencies
+from app.door import period as data_period
+from app.door import tag_keys as data_tag_keys
 from app.ui import md
 
 DAY = dt.timedelta(days=1)
@@ -169,7 +172,7 @@ def sidebar() -> View:
         tag_values = bar.multiselect(f"{md(labels.get(tag, tag[4:]))} values", _options(tag, values(tag, scope)),
                                      key="f_tagv", placeholder="All")
     alloc = bar.selectbox("Allocation owner", [NO_ALLOC, *allocation_dims], key="f_alloc",
-                          format_func=lambda d: d[6:] if d.startswith("alloc:") else d,
+                          format_func=lambda d: d.removeprefix("alloc:"),
                           help="Owners as the saved allocation rules place cost (before shared-cost splits).")
     owners: list[str] = []
     if alloc != NO_ALLOC:

@@ -7,10 +7,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run app/main.py` only puts app/ on the path
     sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from app.filters import sidebar  # noqa: E402
-from app.door import engine_problem  # noqa: E402
+from app.door import engine_problem
+from app.filters import sidebar
 
 st.set_page_config(page_title="FinOps Workbench", page_icon=":material/savings:", layout="wide")
 

@@ -27,8 +27,8 @@ def _peak_rss_mb() -> float:
 
 
 def ensure_cache(rows: int) -> Path:
-    from analysis.store.cache import FocusCache
     from analysis.sample import generate_sample
+    from analysis.store.cache import FocusCache
 
     root = OUT / f"cache-{rows}"
     cache = FocusCache(root)
@@ -43,8 +43,8 @@ def ensure_cache(rows: int) -> Path:
 
 def workload(q, period):
     """The Overview and Explore queries a user triggers, as (name, callable) pairs."""
-    from analysis.visibility.overview import kpis, top_movers
     from analysis.query import Filters
+    from analysis.visibility.overview import kpis, top_movers
 
     last = period[1]
     start = last.replace(day=1).replace(month=1) if last.month > 6 else last.replace(year=last.year - 1, day=1)

@@ -4,11 +4,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from analysis.dimensions import label
 from analysis.anomalies.triage import STATUSES, TriageError, event_id, load_triage, save_triage
+from analysis.dimensions import label
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
-from app.door import (TOTAL, anomaly_explain, anomaly_scan, dimension_label, scope_dimensions, scope_label,
-                      tag_keys, workspace)
+from app.door import (
+    TOTAL,
+    anomaly_explain,
+    anomaly_scan,
+    dimension_label,
+    scope_dimensions,
+    scope_label,
+    tag_keys,
+    workspace,
+)
 from app.ui import horizontal_bars, md, money, money_column, page_view
 
 view = page_view("Anomalies")

@@ -6,9 +6,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.store.cache import CacheError, Delivery, file_sha256
 from analysis.focus.loader import FocusLoadError, load_focus_paths
-from app.door import cache, engine_name, forget, summary as loaded_summary
+from analysis.store.cache import CacheError, Delivery, file_sha256
+from app.door import cache, engine_name, forget
+from app.door import summary as loaded_summary
 from app.ui import empty_state, md, money
 
 st.title("Data")

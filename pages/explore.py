@@ -6,9 +6,10 @@ import streamlit as st
 
 from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
-from analysis.rounding import round_columns
 from analysis.reports.safe_csv import safe_csv
-from app.door import allocation_dimensions, dimension_label, series as spend_series, tag_keys
+from analysis.rounding import round_columns
+from app.door import allocation_dimensions, dimension_label, tag_keys
+from app.door import series as spend_series
 from app.ui import empty_state, money, money_column, page_view, stacked_bars, top_n
 
 view = page_view("Explore")

@@ -10,8 +10,8 @@ import streamlit as st
 from analysis.dimensions import METRICS
 from analysis.forecast import METHODS
 from analysis.forecast.models import LABELS
-from analysis.rounding import round_columns
 from analysis.reports.safe_csv import safe_csv
+from analysis.rounding import round_columns
 from app.door import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
 from app.ui import PALETTE, empty_state, md, money, money_column, page_view, short_money
 

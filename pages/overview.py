@@ -3,8 +3,9 @@
 import streamlit as st
 
 from analysis.dimensions import METRICS
-from app.door import overview_kpis, series as spend_series, tag_coverage, top_movers
-from app.ui import page_view, empty_state, horizontal_bars, money, money_column, percent, stacked_bars, top_n
+from app.door import overview_kpis, tag_coverage, top_movers
+from app.door import series as spend_series
+from app.ui import empty_state, horizontal_bars, money, money_column, page_view, percent, stacked_bars, top_n
 
 view = page_view("Overview")
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analysis.store.cache import FocusCache  # noqa: E402
+from analysis.store.cache import FocusCache
 
 # A fixed end date keeps every expected number stable; mid-month makes month-to-date non-trivial.
 SAMPLE_END = dt.date(2026, 11, 16)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import subprocess
 import sys
@@ -45,24 +46,23 @@ def listens(pid: int, port: int) -> bool:
 @contextlib.contextmanager
 def process(args: list[str], ready, what: str, env: dict | None = None, timeout: float = 60) -> Iterator[subprocess.Popen]:
     """Run a server process until the block ends; `ready()` says when it answers."""
-    log = open(Path("/tmp") / f"{what.replace(' ', '_')}-{free_port()}.log", "w")
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    with open(Path("/tmp") / f"{what.replace(' ', '_')}-{free_port()}.log", "w") as log:
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
 
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise ServerExited(f"{what} exited with code {proc.returncode} before it answered")
-        return ready(proc)
+        def up() -> bool:
+            if proc.poll() is not None:
+                raise ServerExited(f"{what} exited with code {proc.returncode} before it answered")
+            return ready(proc)
 
-    try:
-        wait_for(up, timeout, what)
-        yield proc
-    finally:
-        proc.terminate()
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            wait_for(up, timeout, what)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 @contextlib.contextmanager
@@ -74,7 +74,7 @@ def serve(args_for, ready_for, what: str, env: dict | None = None, timeout: floa
         port = free_port()
         stack = contextlib.ExitStack()
         try:
-            stack.enter_context(process(args_for(port), lambda proc: listens(proc.pid, port) and ready_for(port),
+            stack.enter_context(process(args_for(port), functools.partial(_up, port=port, ready_for=ready_for),
                                         what, env, timeout))
         except ServerExited:
             if attempt == attempts - 1:
@@ -83,6 +83,10 @@ def serve(args_for, ready_for, what: str, env: dict | None = None, timeout: floa
         with stack:
             yield port
         return
+
+
+def _up(proc: subprocess.Popen, port: int, ready_for) -> bool:
+    return listens(proc.pid, port) and ready_for(port)
 
 
 def port_open(port: int) -> bool:

@@ -8,12 +8,19 @@ rules then split picked charges among owners per month.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import duckdb
 import yaml
 from pydantic import (
-    BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
 )
 
 
@@ -77,7 +84,7 @@ def _condition_kind(value: object) -> str:
 
 
 Condition = Annotated[
-    Union[Annotated[Match, Tag("Match")], Annotated[AllOf, Tag("AllOf")], Annotated[AnyOf, Tag("AnyOf")]],
+    Annotated[Match, Tag("Match")] | Annotated[AllOf, Tag("AllOf")] | Annotated[AnyOf, Tag("AnyOf")],
     Discriminator(_condition_kind),
 ]
 AllOf.model_rebuild()

@@ -29,7 +29,14 @@ import pyarrow.parquet as pq
 from analysis.focus.coerce import ROW_OFFSET, Finding, check_rows, coerce_column, empty_column, plural
 from analysis.focus.limits import DEFAULT_LIMITS, LoadLimits
 from analysis.focus.schema import (
-    COLUMNS, MANDATORY, METRICS, REQUIRED_TO_LOAD, canonical_name, clean_header, guess_version, is_reserved,
+    COLUMNS,
+    MANDATORY,
+    METRICS,
+    REQUIRED_TO_LOAD,
+    canonical_name,
+    clean_header,
+    guess_version,
+    is_reserved,
 )
 
 __all__ = [
@@ -130,7 +137,7 @@ def normalize_frame(raw: pd.DataFrame, file: str, *, limits: LoadLimits = DEFAUL
     """
     try:
         return _normalize(raw, file, limits)
-    except Exception as error:  # includes MemoryError and RecursionError
+    except Exception as error:  # noqa: BLE001 (no input may end in a traceback; MemoryError, RecursionError too)
         return pd.DataFrame(), [Finding("error", file, None, f"could not be checked ({_reason(error)})")]
 
 
@@ -163,7 +170,7 @@ def _normalize(raw: pd.DataFrame, file: str, limits: LoadLimits) -> tuple[pd.Dat
     for name in frame.columns:
         try:
             frame[name], found = coerce_column(frame[name], file, name, limits)
-        except Exception as error:  # includes MemoryError and RecursionError
+        except Exception as error:  # noqa: BLE001 (no input may end in a traceback; MemoryError, RecursionError too)
             failed.append(name)
             found = [Finding("error", file, name, f"could not be checked ({_reason(error)})")]
         findings += found
@@ -262,7 +269,8 @@ def _read(path: Path, shown: str) -> pd.DataFrame:
 
 
 def _open_text(path: Path, gzipped: bool) -> io.TextIOBase:
-    binary = gzip.open(path, "rb") if gzipped else path.open("rb")
+    """The file as UTF-8 text (the caller closes it, which closes the file under it)."""
+    binary = gzip.open(path, "rb") if gzipped else path.open("rb")  # noqa: SIM115 (closed with the wrapper)
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
 
 

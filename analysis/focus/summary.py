@@ -12,12 +12,12 @@ def frame_summary(frame: pd.DataFrame) -> dict:
     if frame.empty:
         return {"rows": 0, "providers": [], "currencies": [], "period": None, "totals": {}}
     starts = frame["ChargePeriodStart"]
-    ends = frame["ChargePeriodEnd"] if "ChargePeriodEnd" in frame else starts
+    ends = frame.get("ChargePeriodEnd", starts)
     ends = ends.fillna(starts)
     currency = frame["BillingCurrency"].astype("string").fillna("(none)")
     sums = frame.groupby(currency)[[m for m in METRICS if m in frame]].sum(min_count=1)
     return {
-        "rows": int(len(frame)),
+        "rows": len(frame),
         "providers": _distinct(frame, "ProviderName"),
         "currencies": sorted(currency.unique().tolist()),
         "period": [starts.min().date().isoformat(), _exclusive_end(ends.max()).isoformat()],

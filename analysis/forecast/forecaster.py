@@ -59,7 +59,7 @@ def _prepare(history: pd.Series) -> pd.Series:
         raise ValueError("history is empty: there is no cost to forecast from")
     index = history.index
     if not isinstance(index, pd.DatetimeIndex):
-        raise ValueError(f"history must be indexed by dates (a DatetimeIndex), not {type(index).__name__}")
+        raise ValueError(f"history must be indexed by dates (a DatetimeIndex), not {type(index).__name__}")  # noqa: TRY004 (one error type for every bad input, as documented)
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
     if not (index == index.normalize()).all():

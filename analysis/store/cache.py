@@ -36,11 +36,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.dimensions import DIMENSIONS, METRICS
-from analysis.store.files import atomic_write, file_lock, fsync
 from analysis.focus.limits import LoadLimits
 from analysis.focus.schema import SOURCE_COLUMN, TAG_PREFIX, TAGGED_COLUMN
-from analysis.store.tables import DATE, LINES, daily_rollup
 from analysis.focus.summary import frame_summary, merge_summaries
+from analysis.store.files import atomic_write, file_lock, fsync
+from analysis.store.tables import DATE, LINES, daily_rollup
 from analysis.store.tag_columns import display_key, extract_tag_columns
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -387,7 +387,7 @@ def _period_keys(frame: pd.DataFrame) -> list[pd.Series]:
         pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
     charge = frame["ChargePeriodStart"].dt.tz_convert("UTC").dt.normalize()
     start = given.fillna(charge - pd.to_timedelta(charge.dt.day - 1, unit="D"))
-    text = lambda c: frame[c].fillna("") if c in frame else pd.Series("", index=frame.index)  # noqa: E731
+    text = lambda c: frame[c].fillna("") if c in frame else pd.Series("", index=frame.index)
     account = text("BillingAccountId")
     known = (given.notna() & (account != "")).map({True: "yes", False: "no"})
     return [text("ProviderName"), account, start.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ"), known]

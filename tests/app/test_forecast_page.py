@@ -7,10 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.forecast.report import forecast_view
-from analysis.query import Filters
+from analysis.query import Filters, local_queries
 from app.ui import money
 from tests.conftest import ROOT, SAMPLE_END
-from analysis.query import local_queries
 
 
 @pytest.fixture

@@ -176,7 +176,7 @@ def test_tags_policy_is_saved_from_the_page(app, tmp_path):
     next(b for b in at.button if b.label == "Save policy").click()
     at.run()
     assert not at.exception and not at.error
-    assert [s.value for s in at.success][0] == "Saved to tag_policy.yaml: team, cost\\_center."  # Markdown-escaped
+    assert next(s.value for s in at.success) == "Saved to tag_policy.yaml: team, cost\\_center."  # Markdown-escaped
     saved = (tmp_path / "workspace" / "tag_policy.yaml").read_text()
     assert "- team" in saved and "- cost_center" in saved
     at.switch_page("../pages/tags.py").run()  # read back from the file on the next visit

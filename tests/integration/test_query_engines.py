@@ -11,13 +11,11 @@ import pandas as pd
 import pytest
 import snowflake.connector
 
-from analysis.store.cache import FocusCache
-from analysis.query import Filters, MixedCurrencyError
 from analysis.allocation.queries import allocation, with_rules
-from analysis.query import snowflake_queries
+from analysis.query import Filters, MixedCurrencyError, local_queries, snowflake_queries
+from analysis.store.cache import FocusCache
 from analysis.store.snowflake import publish
 from tests.servers import fakesnow_server
-from analysis.query import local_queries
 
 START = dt.date(2025, 1, 1)
 DAYS = 90

@@ -18,11 +18,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.query import Filters, local_queries
 from analysis.store.cache import FocusCache
-from analysis.query import Filters
 from tests.conftest import ROOT
 from tests.fixture_paths import SAMPLE_1000
-from analysis.query import local_queries
 
 MONTHS = ["2026-01-01", "2026-02-01", "2026-03-01"]
 
@@ -32,7 +31,8 @@ def _cli(cache: Path, *args: str, limit_bytes: int | None = None) -> subprocess.
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     return subprocess.run([sys.executable, "-m", "analysis", "--cache", str(cache), "load", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, preexec_fn=limit if limit_bytes else None)
+                          capture_output=True, text=True, timeout=300, check=False,
+                          preexec_fn=limit if limit_bytes else None)
 
 
 def _bill(path: Path, month: str, rows: int, cost: float, account: str = "111") -> Decimal:

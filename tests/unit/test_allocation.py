@@ -107,8 +107,8 @@ def test_untagged_cost_can_be_shared():
      "invalid escape sequence"),
     ("dimensions: [{name: T, rules: [{name: R1, when: {column: X, equals: a}, owner: a, colour: red}]}]",
      "'R1' → colour: Extra inputs are not permitted"),
-    ("dimensions: [{name: T}]\nshared: [{name: S, dimension: T, when: {tag: a, present: true}, split: fixed, "
-     "percentages: {a: 60, b: 30}}]", "shared → 'S': percentages must total 100, they total 90"),
+    (("dimensions: [{name: T}]\nshared: [{name: S, dimension: T, when: {tag: a, present: true}, split: fixed, "
+      "percentages: {a: 60, b: 30}}]"), "shared → 'S': percentages must total 100, they total 90"),
     ("dimensions: [{name: T}]\nshared: [{name: S, dimension: Nope, when: {tag: a, present: true}, split: even}]",
      "dimension 'Nope' does not exist"),
     ("dimensions: [{name: T\n", "YAML syntax error at line 2"),

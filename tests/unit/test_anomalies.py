@@ -293,8 +293,8 @@ def test_group_events_accepts_arrow_string_groups():
 
 def test_each_event_is_explained_on_its_own_largest_day(tmp_path):
     from analysis.anomalies.monitor import scan
-    from analysis.store.cache import Delivery, FocusCache
     from analysis.query import Filters
+    from analysis.store.cache import Delivery, FocusCache
 
     days = pd.date_range("2026-01-01", periods=140, freq="D", tz="UTC")
     cost = np.full(len(days), 100.0)

@@ -79,10 +79,10 @@ def test_every_bad_column_is_reported_at_once(tmp_path):
         _set("ChargePeriodStart", {5: "not a date"})(header, rows)
     error = _rejected(_variant(tmp_path, "two.csv", edit))
     assert str(error).splitlines() == [
-        "two.csv, column BilledCost: 1 value is not a number (row 3: 'abc'); amounts must be numbers such as "
-        "1234.56, -0.5 or $1,234.56",
-        "two.csv, column ChargePeriodStart: 1 value is not a date (row 5: 'not a date'); expected dates such "
-        "as 2024-09-18 22:00:00, 2024-09-18T22:00:00Z or 09/18/2024",
+        ("two.csv, column BilledCost: 1 value is not a number (row 3: 'abc'); amounts must be numbers such as "
+         "1234.56, -0.5 or $1,234.56"),
+        ("two.csv, column ChargePeriodStart: 1 value is not a date (row 5: 'not a date'); expected dates such "
+         "as 2024-09-18 22:00:00, 2024-09-18T22:00:00Z or 09/18/2024"),
     ]
 
 

@@ -1,16 +1,14 @@
 """The Parquet cache: commits, refusals that change nothing, removal."""
 
-import pandas as pd
-import pytest
-
 import json
 
+import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
-from analysis.store.cache import KEEP_VERSIONS, CacheError, Delivery, FocusCache
 from analysis.focus.limits import LoadLimits
-from analysis.query import Filters
-from analysis.query import local_queries
+from analysis.query import Filters, local_queries
+from analysis.store.cache import KEEP_VERSIONS, CacheError, Delivery, FocusCache
 
 
 def _frame(cost: float, provider: str = "AWS") -> pd.DataFrame:

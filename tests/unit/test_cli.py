@@ -4,9 +4,9 @@ import json
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.fixture_paths import FOCUS, SAMPLE_1000
@@ -14,7 +14,7 @@ from tests.fixture_paths import FOCUS, SAMPLE_1000
 
 def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "analysis", "--cache", str(cache), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
 
 
 def _decimal_sum(path: Path, column: str) -> Decimal:

@@ -5,7 +5,13 @@ import csv
 import pytest
 
 from analysis.focus.schema import (
-    COLUMNS, MANDATORY, METRICS, REQUIRED_TO_LOAD, SERVICE_CATEGORIES, canonical_name, guess_version,
+    COLUMNS,
+    MANDATORY,
+    METRICS,
+    REQUIRED_TO_LOAD,
+    SERVICE_CATEGORIES,
+    canonical_name,
+    guess_version,
 )
 from tests.fixture_paths import FOCUS, SAMPLE_1000
 

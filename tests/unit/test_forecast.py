@@ -71,7 +71,7 @@ def test_short_history_uses_a_simple_model_a_wider_interval_and_says_so():
     fc_short, fc_long = forecast_series(short, 14), forecast_series(long, 14)
     assert "under two months" in fc_short.attrs["note"] and "35 days" in fc_short.attrs["note"]
     assert fc_short.attrs["method"] == "Weekday average"
-    width = lambda fc: ((fc["upper"] - fc["lower"]) / fc["forecast"]).mean()  # noqa: E731
+    width = lambda fc: ((fc["upper"] - fc["lower"]) / fc["forecast"]).mean()
     assert width(fc_short) > width(fc_long)
     assert fc_short["forecast"].mean() == pytest.approx(short.tail(28).mean(), rel=0.05)
 
@@ -115,7 +115,7 @@ def test_period_projections_add_actuals_to_date_and_forecast_with_an_interval():
     assert fy["period"] == "FY2027" and fy["start"] == pd.Timestamp("2026-04-01")
     assert list(out[out["kind"] == "Quarter"]["period"]) == ["FY2027 Q3", "FY2027 Q4", "FY2028 Q1", "FY2028 Q2"]
     year = out[out["kind"] == "Month"].set_index("period")
-    spread = lambda r: r["upper"] - r["lower"]  # noqa: E731
+    spread = lambda r: r["upper"] - r["lower"]
     assert spread(year.loc["Oct 2027"]) > spread(year.loc["Dec 2026"])  # further out, less certain
 
 

@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.sample import generator as sample
 from analysis.sample import COLUMNS, DEFAULT_ROWS, generate_sample, sample_anomalies
+from analysis.sample import generator as sample
 
 END = dt.date(2026, 11, 16)
 FOCUS_CATEGORIES = {
