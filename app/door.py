@@ -23,7 +23,7 @@ from analysis.allocation.rules import RulesError, RuleSet, parse_rules
 from analysis.allocation.split import load_metric_tables
 from analysis.allocation.store import RuleStore
 from analysis.anomalies import monitor
-from analysis.dimensions import is_allocation, is_tag, label
+from analysis.dimensions import TOTAL, Dimension, is_allocation, is_tag, label
 from analysis.forecast import report
 from analysis.query import CostQueries, Filters, local_queries, snowflake_queries
 from analysis.store.cache import DEFAULT_CACHE, FocusCache
@@ -31,7 +31,6 @@ from analysis.store.snowflake import SnowflakeConnectionError, connect
 from analysis.visibility import overview
 
 REPO_WORKSPACE = Path(__file__).resolve().parents[1] / "data" / "workspace"  # shipped defaults
-TOTAL = "(total)"  # the scope "all of the bill" in monitor and forecast pickers
 R = TypeVar("R")
 
 
@@ -204,7 +203,7 @@ def tag_coverage(filters: Filters, metric: str) -> pd.DataFrame:
     """Tag coverage per key, keys spelled as users write them."""
     frame = _tag_coverage(filters, metric).copy()
     labels = tag_labels()
-    frame["key"] = [labels.get("tag:" + k, k) for k in frame["key"]]
+    frame["key"] = [labels.get(str(Dimension.tag(k)), k) for k in frame["key"]]
     return frame
 
 
@@ -280,13 +279,13 @@ def tag_labels() -> dict[str, str]:
 
 def dimension_label(dimension: str) -> str:
     """Label of a dimension for widgets, tag keys spelled as users write them."""
-    return f"Tag: {tag_labels().get(dimension, dimension[4:])}" if is_tag(dimension) else label(dimension)
+    return f"Tag: {tag_labels().get(dimension, Dimension.parse(dimension).name)}" if is_tag(dimension) else label(dimension)
 
 
 def allocation_dimensions() -> list[str]:
     """`alloc:<name>` for each dimension of the saved rules (none when they are invalid)."""
     try:
-        return [f"alloc:{d.name}" for d in _rules(saved_rules_text()).dimensions]
+        return [str(Dimension.allocation(d.name)) for d in _rules(saved_rules_text()).dimensions]
     except RulesError:
         return []
 

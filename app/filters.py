@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from analysis.dimensions import METRICS
+from analysis.dimensions import METRICS, Dimension, is_tag
 from analysis.query import Filters
 from app.door import allocation_dimensions, existing, tag_labels, values
 from app.door import currencies as data_currencies
@@ -73,13 +73,13 @@ def _init_from_url(period: tuple[dt.date, dt.date], tag_keys: list[str], currenc
     unknown: list[str] = []
     for key, (dimension, title) in CHOICES.items():
         st.session_state[f"f_{key}"] = _checked(dimension, title, params.get_all(key), extra, unknown)
-    tag = "tag:" + params.get("tag", "")
+    tag = str(Dimension.tag(params.get("tag", "")))
     if params.get("tag") and tag not in tag_keys:
         unknown.append(f"tag key {params.get('tag')!r}")
     st.session_state["f_tag"] = tag if tag in tag_keys else NO_TAG
     st.session_state["f_tagv"] = (_checked(tag, f"tag {params.get('tag')}", params.get_all("tagv"), extra, unknown)
                                   if tag in tag_keys else [])
-    alloc = "alloc:" + params.get("alloc", "")
+    alloc = str(Dimension.allocation(params.get("alloc", "")))
     if params.get("alloc") and alloc not in allocation_dims:
         unknown.append(f"allocation dimension {params.get('alloc')!r}")
     st.session_state["f_alloc"] = alloc if alloc in allocation_dims else NO_ALLOC
@@ -119,11 +119,11 @@ def _write_url(view: View, tag: str, tag_values: list[str], alloc: str, owners: 
         if st.session_state[f"f_{key}"]:
             params[key] = list(st.session_state[f"f_{key}"])
     if tag != NO_TAG:
-        params["tag"] = tag[4:]
+        params["tag"] = Dimension.parse(tag).name
         if tag_values:
             params["tagv"] = list(tag_values)
     if alloc != NO_ALLOC:
-        params["alloc"] = alloc[6:]
+        params["alloc"] = Dimension.parse(alloc).name
         if owners:
             params["owner"] = list(owners)
     if view.metric != "EffectiveCost":
@@ -166,17 +166,17 @@ def sidebar() -> View:
     for key, (dimension, title) in CHOICES.items():
         bar.multiselect(title, _options(dimension, options[key]), key=f"f_{key}", placeholder="All")
     tag = bar.selectbox("Tag", [NO_TAG, *tag_keys], key="f_tag",
-                        format_func=lambda d: labels.get(d, d[4:]) if d.startswith("tag:") else d)
+                        format_func=lambda d: labels.get(d, Dimension.parse(d).name) if is_tag(d) else d)
     tag_values: list[str] = []
     if tag != NO_TAG:
-        tag_values = bar.multiselect(f"{md(labels.get(tag, tag[4:]))} values", _options(tag, values(tag, scope)),
+        tag_values = bar.multiselect(f"{md(labels.get(tag, Dimension.parse(tag).name))} values", _options(tag, values(tag, scope)),
                                      key="f_tagv", placeholder="All")
     alloc = bar.selectbox("Allocation owner", [NO_ALLOC, *allocation_dims], key="f_alloc",
-                          format_func=lambda d: d.removeprefix("alloc:"),
+                          format_func=lambda d: Dimension.parse(d).name if d != NO_ALLOC else d,
                           help="Owners as the saved allocation rules place cost (before shared-cost splits).")
     owners: list[str] = []
     if alloc != NO_ALLOC:
-        owners = bar.multiselect(f"{md(alloc[6:])} owners", _options(alloc, values(alloc, scope)),
+        owners = bar.multiselect(f"{md(Dimension.parse(alloc).name)} owners", _options(alloc, values(alloc, scope)),
                                  key="f_owner", placeholder="All")
     metric = bar.selectbox("Cost metric", list(METRICS), key="f_metric", format_func=METRICS.get,
                            help="Effective cost spreads commitment purchases over the usage they cover; "

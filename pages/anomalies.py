@@ -48,7 +48,7 @@ try:
 except TriageError as error:
     st.error(f"Triage notes could not be read: {md(error)}")
     triage = {}
-group_of = (lambda row: row[level]) if by else (lambda row: "Total")
+group_of = (lambda row: row[level]) if by else (lambda row: TOTAL)
 shown = shown.assign(
     group=[group_of(r) for _, r in shown.iterrows()],
     id=[event_id(level, group_of(r), r["start"].date()) for _, r in shown.iterrows()],

@@ -222,7 +222,7 @@ else:
                                     f"Days inside the {pct} interval", format="percent")})
     st.caption(f"{int(chosen['origins'])} backtests, {BACKTEST_HORIZON} days each, on the total of this scope.")
 
-download = band.assign(series="Total")
+download = band.assign(series=TOTAL)
 download = pd.concat([download, parts]) if by else download
 download = download[["day", "series", "forecast", "lower", "upper"]]
 download["day"] = download["day"].dt.date

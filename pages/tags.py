@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analysis.dimensions import Dimension
 from analysis.reports.safe_csv import safe_csv
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from analysis.tags.policy import FILE_NAME as POLICY_FILE
@@ -27,7 +28,7 @@ if total == 0:
     empty_state("No cost in the selected range.")
 else:
     st.altair_chart(horizontal_bars(coverage, "key", "share", cur, value_format=".0%"), width="stretch")
-    variants = {col[6:]: sp for col, sp in spellings.items() if len(sp) > 1}
+    variants = {Dimension.of_tag_column(col).name: sp for col, sp in spellings.items() if len(sp) > 1}
     if variants:
         st.warning(
             "Inconsistent key spellings (counted as one key here; fix them at the source): "
@@ -54,7 +55,7 @@ try:
 except TagPolicyError as error:
     st.error(f"The saved policy could not be read, so the default is shown: {md(error)}")
     policy = TagPolicy()
-known = sorted({col[6:] for col in spellings} | set(policy.required))
+known = sorted({Dimension.of_tag_column(col).name for col in spellings} | set(policy.required))
 with st.form("policy"):
     chosen = st.multiselect("Every resource must carry these tag keys", known, default=policy.required,
                             accept_new_options=True)

@@ -6,6 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from analysis.allocation.rules import AllOf, AnyOf, Condition, Dimension, Match, RulesError, RuleSet
+from analysis.dimensions import Dimension as QueryDimension
 from analysis.dimensions import tag_column
 
 
@@ -94,13 +95,13 @@ def referenced(rules: RuleSet) -> set[str]:
             for c in cond.all if isinstance(cond, AllOf) else cond.any:
                 walk(c)
         else:
-            found.add(cond.column if cond.column is not None else "tag:" + cond.tag)
+            found.add(cond.column if cond.column is not None else str(QueryDimension.tag(cond.tag)))
 
     for dimension in rules.dimensions:
         for rule in dimension.rules:
             walk(rule.when)
             if rule.owner_from_tag:
-                found.add("tag:" + rule.owner_from_tag)
+                found.add(str(QueryDimension.tag(rule.owner_from_tag)))
     for item in rules.shared:
         walk(item.when)
     return found

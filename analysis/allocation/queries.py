@@ -8,6 +8,7 @@ import pandas as pd
 from analysis.allocation.compile import matched_rule, owner, referenced, shared_pick
 from analysis.allocation.rules import RuleSet
 from analysis.allocation.split import allocate
+from analysis.dimensions import Dimension
 from analysis.query.costs import CostQueries, Derived, check_metric
 from analysis.query.filters import Filters
 
@@ -15,7 +16,8 @@ from analysis.query.filters import Filters
 def with_rules(q: CostQueries, rules: RuleSet) -> CostQueries:
     """The same queries with `alloc:<dimension>` (the owner the rules give) to filter and group by."""
     columns = frozenset(referenced(rules))
-    return q.with_derived({f"alloc:{d.name}": Derived(lambda t, d=d: owner(t, d), columns) for d in rules.dimensions})
+    return q.with_derived({str(Dimension.allocation(d.name)): Derived(lambda t, d=d: owner(t, d), columns)
+                           for d in rules.dimensions})
 
 
 def allocation(q: CostQueries, filters: Filters, rules: RuleSet, dimension: str, metric: str = "EffectiveCost",

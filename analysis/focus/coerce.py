@@ -27,7 +27,7 @@ import pycountry
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
 from analysis.focus.limits import DEFAULT_LIMITS, LoadLimits
-from analysis.focus.schema import AMOUNTS, COLUMNS, METRICS, PERIODS, REQUIRED_TO_LOAD
+from analysis.focus.schema import AMOUNTS, COLUMNS, COST_COLUMNS, PERIODS, REQUIRED_TO_LOAD
 
 ROW_OFFSET = 2  # row number of the first data row: the header is row 1, as in a spreadsheet
 SAMPLE_SIZE = 5
@@ -333,7 +333,7 @@ def _currency_missing(frame: pd.DataFrame, file: str) -> list[Finding]:
     empty = frame[CURRENCY].isna().to_numpy()
     if not empty.any():
         return []
-    costs = [frame[c].fillna(0).to_numpy() != 0 for c in METRICS if c in frame]
+    costs = [frame[c].fillna(0).to_numpy() != 0 for c in COST_COLUMNS if c in frame]
     charged = empty & np.logical_or.reduce(costs)
     findings = []
     if charged.any():

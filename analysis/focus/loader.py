@@ -30,8 +30,8 @@ from analysis.focus.coerce import ROW_OFFSET, Finding, check_rows, coerce_column
 from analysis.focus.limits import DEFAULT_LIMITS, LoadLimits
 from analysis.focus.schema import (
     COLUMNS,
+    COST_COLUMNS,
     MANDATORY,
-    METRICS,
     REQUIRED_TO_LOAD,
     canonical_name,
     clean_header,
@@ -189,10 +189,10 @@ def _complete(frame: pd.DataFrame, file: str, findings: list[Finding]) -> tuple[
         frame["BillingCurrency"] = pd.Series(DEFAULT_CURRENCY, index=frame.index, dtype="string")
         findings.append(Finding("warning", file, "BillingCurrency",
                                 f"column is missing; all amounts are taken to be in {DEFAULT_CURRENCY}"))
-    for name in (c for c in absent if c in METRICS):
+    for name in (c for c in absent if c in COST_COLUMNS):
         findings.append(Finding("warning", file, name, "column is missing, left empty "
                                 f"({COLUMNS[name].label}: comparisons with it show nothing for this file)"))
-    others = [c for c in absent if c not in METRICS and c != "BillingCurrency"]
+    others = [c for c in absent if c not in COST_COLUMNS and c != "BillingCurrency"]
     if others:
         findings.append(Finding("warning", file, None, f"{plural(len(others), 'mandatory FOCUS column')} "
                                 f"missing, left empty: {', '.join(others)}"))

@@ -162,7 +162,7 @@ _CATALOGUE: tuple[FocusColumn, ...] = (
 
 COLUMNS: dict[str, FocusColumn] = {c.name: c for c in _CATALOGUE}
 MANDATORY: tuple[str, ...] = tuple(c.name for c in _CATALOGUE if c.mandatory)
-METRICS: tuple[str, ...] = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
+COST_COLUMNS: tuple[str, ...] = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
 REQUIRED_TO_LOAD: tuple[str, ...] = ("ChargePeriodStart", "BilledCost", "EffectiveCost")
 # Money columns (costs and unit prices, in billing or pricing currency), as opposed to quantities.
 AMOUNTS: tuple[str, ...] = tuple(c.name for c in _CATALOGUE

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.dimensions import TOTAL
 from analysis.forecast import MAX_HORIZON, backtest, fitted, forecast_by, project_periods, top_and_other
 from analysis.query import CostQueries, Filters
-
-TOTAL = "Total"
 
 
 def daily_history(q: CostQueries, filters: Filters, metric: str = "EffectiveCost",

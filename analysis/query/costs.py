@@ -20,9 +20,11 @@ import pandas as pd
 
 from analysis.dimensions import (
     METRICS,
+    Dimension,
     column_of,
     is_allocation,
     missing_label,
+    tag_column,
     tag_dimension,
 )
 from analysis.focus.schema import TAG_PREFIX, TAGGED_COLUMN
@@ -107,7 +109,7 @@ class CostQueries:
         if dimension in self.derived:
             return self.derived[dimension].expr(t)
         if is_allocation(dimension):
-            raise ValueError(f"No allocation dimension {dimension[6:]!r} in the rules in use.")
+            raise ValueError(f"No allocation dimension {Dimension.parse(dimension).name!r} in the rules in use.")
         if dimension in self.json_tags and column_of(dimension) not in t.columns:
             tags = t.Tags.cast("json")  # a key beyond the tag-column cap: read from the line items' Tags
             return ibis.coalesce(*[tags[spelling].str for spelling in self.json_tags[dimension]])
@@ -223,7 +225,7 @@ class CostQueries:
         aggregates |= {c: t[metric].sum(where=t[c].notnull()) for c in columns}
         row = t.aggregate(**aggregates).to_pandas().iloc[0].fillna(0.0)
         total = float(row["total"])
-        keys = ["(any tag)"] + [tag_dimension(c)[4:] for c in columns]
+        keys = ["(any tag)"] + [Dimension.of_tag_column(c).name for c in columns]
         tagged = [float(row["any"])] + [float(row[c]) for c in columns]
         frame = pd.DataFrame({"key": keys, "tagged_cost": tagged, "total_cost": total})
         frame["share"] = frame["tagged_cost"] / total if total else 0.0
@@ -243,9 +245,9 @@ class CostQueries:
         t = self.filtered(filters, {"ResourceId"})
         if not required:
             return pd.DataFrame(columns=["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"])
-        present = [k for k in required if column_of("tag:" + k) in t.columns]
+        present = [k for k in required if tag_column(k) in t.columns]
         absent = [k for k in required if k not in present]  # no resource carries these keys at all
-        flags = {k: t[column_of("tag:" + k)].isnull() for k in present}
+        flags = {k: t[tag_column(k)].isnull() for k in present}
         if not absent:
             t = t.filter(ibis.or_(*flags.values()))
         t = t.filter(t.ResourceId.notnull())

@@ -6,7 +6,7 @@ import duckdb
 import ibis
 import snowflake.connector
 
-from analysis.focus.schema import TAG_PREFIX
+from analysis.dimensions import tag_dimension
 from analysis.query.costs import CostQueries
 from analysis.store.cache import FocusCache, empty_line_items
 from analysis.store.tables import DAILY, LINES, daily_rollup
@@ -28,7 +28,7 @@ def local_queries(cache: FocusCache, memory_limit: str = "1GB") -> CostQueries:
     if not files:
         con.create_table(LINES, schema=ibis.Schema.from_pyarrow(empty_line_items().schema))
         con.create_table(DAILY, schema=daily_rollup(con.table(LINES)).schema())
-    in_json = {"tag:" + col[len(TAG_PREFIX):]: tuple(sp) for col, sp in manifest.get("tags_in_json", {}).items()}
+    in_json = {tag_dimension(col): tuple(sp) for col, sp in manifest.get("tags_in_json", {}).items()}
     return CostQueries(con, json_tags=in_json)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from analysis.dimensions import Dimension
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -31,7 +33,7 @@ class Filters:
         """Build from keyword arguments; `tag_team=[...]` means `tag:team`."""
         pairs = tuple(
             sorted(
-                (("tag:" + k[4:] if k.startswith("tag_") else k), tuple(v)) for k, v in values.items() if v
+                (str(Dimension.tag(k.removeprefix("tag_"))) if k.startswith("tag_") else k, tuple(v)) for k, v in values.items() if v
             )
         )
         return cls(start=start, end=end, values=pairs, currency=currency)

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis.dimensions import DIMENSIONS, METRICS
+from analysis.dimensions import DIMENSIONS, METRICS, tag_dimension
 from analysis.focus.limits import LoadLimits
 from analysis.focus.schema import SOURCE_COLUMN, TAG_PREFIX, TAGGED_COLUMN
 from analysis.focus.summary import frame_summary, merge_summaries
@@ -195,7 +195,7 @@ class FocusCache:
         """`tag:<column key>` -> the key as users write it (its most common spelling)."""
         manifest = self.manifest()
         spellings = manifest["tag_spellings"] | manifest.get("tags_in_json", {})
-        return {"tag:" + col[len(TAG_PREFIX):]: display_key(Counter(sp)) for col, sp in spellings.items()}
+        return {tag_dimension(col): display_key(Counter(sp)) for col, sp in spellings.items()}
 
     def line_files(self) -> list[str]:
         """Absolute paths of the current line-item Parquet files (the manifest's `sources[].files[]`)."""

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from analysis.focus.loader import load_focus_file, load_focus_paths, validate_frame
-from analysis.focus.schema import MANDATORY, METRICS
+from analysis.focus.schema import COST_COLUMNS, MANDATORY
 from tests.fixture_paths import FOCUS, SAMPLE_1000, SPEC_EXAMPLES
 
 FOCUS_FILES = sorted(FOCUS.rglob("*.csv"))
@@ -56,7 +56,7 @@ def test_every_fixture_loads_with_its_own_row_count_and_totals(path):
     assert len(frame) == len(records)
     assert not [f for f in loaded.findings if f.severity == "error"]
     assert set(MANDATORY) <= set(frame.columns)
-    for metric in METRICS:
+    for metric in COST_COLUMNS:
         assert frame[metric].dtype == "float64"
         if metric in records[0]:
             assert _same_to_the_cent(frame[metric].sum(), _decimal_sum(records, metric)), metric
@@ -167,7 +167,7 @@ def test_a_parquet_copy_loads_with_identical_totals(tmp_path, sample):
     pq.write_table(table, tmp_path / "sample.parquet")
     loaded = load_focus_file(tmp_path / "sample.parquet")
     assert len(loaded.frame) == 1000
-    for metric in METRICS:
+    for metric in COST_COLUMNS:
         assert loaded.frame[metric].sum() == pytest.approx(sample.frame[metric].sum(), abs=1e-9)
     assert loaded.frame["ChargePeriodStart"].equals(sample.frame["ChargePeriodStart"])
     assert loaded.frame["ChargeFrequency"].value_counts().to_dict() == {"Usage-Based": 999, "One-Time": 1}

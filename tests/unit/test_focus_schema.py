@@ -6,8 +6,8 @@ import pytest
 
 from analysis.focus.schema import (
     COLUMNS,
+    COST_COLUMNS,
     MANDATORY,
-    METRICS,
     REQUIRED_TO_LOAD,
     SERVICE_CATEGORIES,
     canonical_name,
@@ -29,8 +29,8 @@ def test_the_catalogue_has_the_57_columns_of_focus_1_2():
 
 
 def test_metrics_are_decimal_mandatory_columns_with_labels():
-    assert METRICS == ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
-    for name in METRICS:
+    assert COST_COLUMNS == ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
+    for name in COST_COLUMNS:
         assert COLUMNS[name].kind == "decimal" and COLUMNS[name].mandatory
     assert COLUMNS["EffectiveCost"].label == "Effective cost (amortized)"
     assert set(REQUIRED_TO_LOAD) == {"ChargePeriodStart", "BilledCost", "EffectiveCost"}
