@@ -12,7 +12,8 @@ from pathlib import Path
 from analysis.focus.limits import LoadLimits
 from analysis.focus.loader import FocusLoadError, load_focus_paths
 from analysis.query import local_queries
-from analysis.store.cache import DEFAULT_CACHE, CacheError, Delivery, FocusCache, file_sha256
+from analysis.store.cache import DEFAULT_CACHE, CacheError, FocusCache
+from analysis.store.load import deliveries
 
 
 def _limits(args: argparse.Namespace) -> LoadLimits:
@@ -30,10 +31,8 @@ def _load(args: argparse.Namespace) -> int:
     for item in loaded:
         for finding in item.findings:
             print(f"{finding.severity}: {finding}")
-    deliveries = [Delivery(item.path.name, [item.frame], file_sha256(item.path),
-                           tuple(f"{f.severity}: {f}" for f in item.findings)) for item in loaded]
     try:
-        result = FocusCache(args.cache).load(deliveries, kind="cli", replace_all=args.replace,
+        result = FocusCache(args.cache).load(deliveries(loaded), kind="cli", replace_all=args.replace,
                                              keep_both=args.keep_both, dry_run=args.dry_run, limits=limits)
     except CacheError as error:
         print(f"Rejected: {error}", file=sys.stderr)

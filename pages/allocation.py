@@ -1,20 +1,18 @@
 """Allocation: edit the rules (table or YAML), preview their effect on history, save safely."""
 
-import json
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
-import yaml
 
-from analysis.allocation.rules import RulesError, dump_rules, parse_rules
-from analysis.allocation.split import by_owner, load_metric_table
-from analysis.allocation.store import RuleStore
-from analysis.store.files import atomic_write
+from analysis.allocation.rules import RulesError, parse_rules
+from analysis.allocation.split import by_owner
+from analysis.allocation.store import RuleStore, metric_table_names, save_metric_table
+from analysis.allocation.table import COLUMNS as TABLE_COLUMNS
+from analysis.allocation.table import rule_rows, with_rule_rows
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
-from app.door import REPO_WORKSPACE, allocation, rule_coverage, workspace
-from app.ui import empty_state, horizontal_bars, md, money, money_column
+from app.charts import horizontal_bars
+from app.door import allocation, rule_coverage, saved_rules_text, workspace
+from app.ui import empty_state, md, money, money_column
+from app.versions import versions_panel
 
 view = st.session_state["view"]
 st.title("Allocation")
@@ -23,7 +21,7 @@ st.caption("Rules live in `allocation.yaml` in the workspace: ordered per dimens
 store = RuleStore(workspace())
 if "alloc_text" not in st.session_state:
     text, token = store.read()
-    st.session_state["alloc_text"] = text or (REPO_WORKSPACE / "allocation.yaml").read_text()
+    st.session_state["alloc_text"] = text or saved_rules_text()
     st.session_state["alloc_token"] = token
 if "alloc_pending" in st.session_state:  # text set by a button: applied before the editor is drawn
     st.session_state["alloc_text"] = st.session_state.pop("alloc_pending")
@@ -49,10 +47,7 @@ with table_tab:
     else:
         names = [d.name for d in rules.dimensions]
         dimension = st.selectbox("Dimension", names, key="alloc_table_dim")
-        current = rules.dimension(dimension)
-        frame = pd.DataFrame([{"name": r.name, "when": json.dumps(r.when.model_dump(exclude_none=True)),
-                               "owner": r.owner, "owner_from_tag": r.owner_from_tag} for r in current.rules],
-                             columns=["name", "when", "owner", "owner_from_tag"])
+        frame = pd.DataFrame(rule_rows(rules, dimension), columns=list(TABLE_COLUMNS))
         edited = st.data_editor(
             frame, num_rows="dynamic", width="stretch", key=f"alloc_editor_{dimension}",
             column_config={
@@ -67,24 +62,12 @@ with table_tab:
                    "`column` or `tag` with one of `equals`, `one_of`, `regex`, `prefix`, `present`; "
                    "combine with `all` / `any`.")
         if st.button("Apply table to the rules", icon=":material/table_edit:"):
-            raw = yaml.safe_load(st.session_state["alloc_text"])
             try:
-                rows = []
-                for i, row in enumerate(edited.to_dict("records"), start=1):
-                    when = yaml.safe_load(row["when"] or "")
-                    rows.append({k: v for k, v in {"name": row["name"], "when": when, "owner": row["owner"] or None,
-                                 "owner_from_tag": row["owner_from_tag"] or None}.items() if v is not None})
-            except yaml.YAMLError as error:
-                st.error(f"Rule #{i}, field 'Condition': not valid JSON/YAML ({md(error)})")
-            else:
-                next(d for d in raw["dimensions"] if d["name"] == dimension)["rules"] = rows
-                candidate = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
-                try:
-                    dump_rules(parse_rules(candidate, store.path.name))
-                    st.session_state["alloc_pending"] = candidate
-                    st.rerun()
-                except RulesError as error:
-                    st.error(f"Not applied: {md(error)}")
+                st.session_state["alloc_pending"] = with_rule_rows(st.session_state["alloc_text"], dimension,
+                                                                   edited.to_dict("records"), store.path.name)
+                st.rerun()
+            except RulesError as error:
+                st.error(f"Not applied: {md(error)}")
 
 with metrics_tab:
     st.markdown("A `split: metric` shared-cost rule divides a month's shared cost in proportion to a table you "
@@ -92,36 +75,18 @@ with metrics_tab:
                 "Name it in the rule as `metric_file: <file name>`.")
     upload = st.file_uploader("Metric table (CSV)", type=["csv"], key="alloc_metric_upload")
     if upload is not None and st.button("Check and save metric table", icon=":material/upload:"):
-        target = workspace() / Path(upload.name).name
-        with tempfile.TemporaryDirectory() as folder:
-            candidate = Path(folder) / target.name
-            candidate.write_bytes(upload.getvalue())
-            try:
-                table = load_metric_table(candidate)
-            except RulesError as error:
-                st.error(f"Not saved: {md(error)}")
-            else:
-                atomic_write(target, upload.getvalue())  # readers see the old or the new table, never half
-                st.success(f"Saved {md(target.name)}: {len(table)} rows, {table['month'].nunique()} months, "
-                           f"{table['owner'].nunique()} owners.")
-    saved_tables = sorted(p.name for p in workspace().glob("*.csv")) if workspace().exists() else []
+        try:
+            table = save_metric_table(workspace(), upload.name, upload.getvalue())
+        except RulesError as error:
+            st.error(f"Not saved: {md(error)}")
+        else:
+            st.success(f"Saved {md(upload.name)}: {len(table)} rows, {table['month'].nunique()} months, "
+                       f"{table['owner'].nunique()} owners.")
+    saved_tables = metric_table_names(workspace())
     st.caption("Saved metric tables: " + (", ".join(md(n) for n in saved_tables) or "none yet"))
 
 with versions_tab:
-    versions = store.versions()
-    if not versions:
-        st.caption("No saved versions yet: each save is kept here (the last 100).")
-    for version in versions[:20]:
-        left, right = st.columns([4, 1])
-        left.write(f"Saved {version.saved:%Y-%m-%d %H:%M:%S} UTC · `{version.name}`")
-        if right.button("Restore", key=f"restore_{version.name}"):
-            try:
-                store.restore(version.name, st.session_state["alloc_token"])
-            except (WorkspaceConflict, WorkspaceWriteError) as error:
-                st.error(md(error))
-            else:
-                st.session_state["alloc_pending"], st.session_state["alloc_token"] = store.read()
-                st.rerun()
+    versions_panel(store, "alloc_token", "alloc_pending")
 
 st.divider()
 if problem:
@@ -134,9 +99,7 @@ if save_col.button("Save rules", type="primary", icon=":material/save:"):
         store.save(st.session_state["alloc_text"], st.session_state["alloc_token"])
         st.session_state["alloc_token"] = store.read()[1]
         status_col.success(f"Saved {store.path.name}; the previous version is under Versions.")
-    except (WorkspaceConflict, WorkspaceWriteError) as error:
-        status_col.error(md(error))
-    except RulesError as error:
+    except (WorkspaceConflict, WorkspaceWriteError, RulesError) as error:
         status_col.error(md(error))
 if reload_col.button("Reload from disk", icon=":material/refresh:"):
     st.session_state["alloc_mine"] = st.session_state["alloc_text"]

@@ -1,12 +1,13 @@
 """Anomalies: events sorted by impact, the expected band, root causes, and triage."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from analysis.anomalies.triage import STATUSES, TriageError, event_id, load_triage, save_triage
 from analysis.dimensions import label
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
+from app import charts
+from app.charts import horizontal_bars
 from app.door import (
     TOTAL,
     anomaly_explain,
@@ -17,7 +18,7 @@ from app.door import (
     tag_keys,
     workspace,
 )
-from app.ui import horizontal_bars, md, money, money_column, page_view
+from app.ui import md, money, money_column, page_view
 
 view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
@@ -74,16 +75,7 @@ c3.metric("Peak score", f"{float(event['score']):.1f}", border=True, help="Robus
 series = band if not by else band[band[level] == event["group"]]
 window = series[(series["date"] >= event["start"] - pd.Timedelta(days=60))
                 & (series["date"] <= event["end"] + pd.Timedelta(days=14))]
-base = alt.Chart(window).encode(x=alt.X("date:T", title=None))
-chart = (
-    base.mark_area(opacity=0.25, color="#8da0cb").encode(y=alt.Y("lower:Q", title=f"Daily cost ({cur or 'USD'})"),
-                                                          y2="upper:Q")
-    + base.mark_line(strokeDash=[4, 3], color="#555").encode(y="expected:Q")
-    + base.mark_line(color="#1f6feb").encode(y="actual:Q", tooltip=["date:T", alt.Tooltip("actual:Q", format=",.2f"),
-                                                                     alt.Tooltip("expected:Q", format=",.2f")])
-    + base.transform_filter("datum.flagged").mark_point(color="#d62728", size=70, filled=True).encode(y="actual:Q")
-)
-st.altair_chart(chart.properties(height=300), width="stretch")
+st.altair_chart(charts.anomaly_band(window, cur), width="stretch")
 st.caption("Blue: actual · dashed: expected · shaded: expected band · red: flagged days.")
 
 st.markdown(f"**Root cause on {event['peak_day']:%d %b %Y}** (the event's largest day): which contributors "

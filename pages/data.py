@@ -1,13 +1,11 @@
 """Data: what is loaded, its validation findings, and upload of FOCUS files into the cache."""
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from analysis.focus.loader import FocusLoadError, load_focus_paths
-from analysis.store.cache import CacheError, Delivery, file_sha256
+from analysis.focus.loader import FocusLoadError
+from analysis.store.cache import CacheError
+from analysis.store.load import load_uploads
 from app.door import cache, engine_name, forget
 from app.door import summary as loaded_summary
 from app.ui import empty_state, md, money
@@ -81,18 +79,9 @@ with st.form("upload", clear_on_submit=True):
     submitted = st.form_submit_button("Validate and load", icon=":material/upload:")
 if submitted and uploads:
     names = ", ".join(u.name for u in uploads)
-    with tempfile.TemporaryDirectory() as folder, st.spinner(f"Validating and loading {len(uploads)} file(s)…"):
-        paths = []
-        for i, upload in enumerate(uploads):
-            path = Path(folder) / str(i) / Path(upload.name).name
-            path.parent.mkdir()
-            path.write_bytes(upload.getvalue())
-            paths.append(path)
+    with st.spinner(f"Validating and loading {len(uploads)} file(s)…"):
         try:
-            loaded = load_focus_paths(paths)
-            deliveries = [Delivery(item.path.name, [item.frame], file_sha256(item.path),
-                                   tuple(f"{f.severity}: {f}" for f in item.findings)) for item in loaded]
-            result = c.load(deliveries, kind="upload", keep_both=keep_both)
+            result = load_uploads(c, [(u.name, u.getvalue()) for u in uploads], keep_both=keep_both)
         except (FocusLoadError, CacheError) as error:
             log = [("error", f"Not loaded: {names}. A rejected file stops the whole upload, so nothing changed.",
                     str(error).splitlines())]

@@ -8,9 +8,10 @@ from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
 from analysis.reports.safe_csv import safe_csv
 from analysis.rounding import round_columns
+from app.charts import stacked_bars, top_n
 from app.door import allocation_dimensions, dimension_label, tag_keys
 from app.door import series as spend_series
-from app.ui import empty_state, money, money_column, page_view, stacked_bars, top_n
+from app.ui import empty_state, money, money_column, page_view
 
 view = page_view("Explore")
 

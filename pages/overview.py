@@ -3,9 +3,10 @@
 import streamlit as st
 
 from analysis.dimensions import METRICS
+from app.charts import horizontal_bars, stacked_bars, top_n
 from app.door import overview_kpis, tag_coverage, top_movers
 from app.door import series as spend_series
-from app.ui import empty_state, horizontal_bars, money, money_column, page_view, percent, stacked_bars, top_n
+from app.ui import empty_state, money, money_column, page_view, percent
 
 view = page_view("Overview")
 

@@ -5,8 +5,9 @@ import streamlit as st
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
 from analysis.reports.safe_csv import safe_csv
+from app.charts import horizontal_bars, stacked_bars, top_n
 from app.door import allocation, owner_breakdown, saved_rules_text
-from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view, stacked_bars, top_n
+from app.ui import empty_state, md, money, money_column, page_view
 
 view = page_view("Showback")
 text = saved_rules_text()

@@ -7,8 +7,9 @@ from analysis.reports.safe_csv import safe_csv
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from analysis.tags.policy import FILE_NAME as POLICY_FILE
 from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
+from app.charts import horizontal_bars
 from app.door import cache, missing_tags, tag_coverage, untagged, workspace
-from app.ui import empty_state, horizontal_bars, md, money, money_column, page_view
+from app.ui import empty_state, md, money, money_column, page_view
 
 view = page_view("Tags")
 cur = view.currency

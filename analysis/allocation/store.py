@@ -6,9 +6,14 @@ file changed meanwhile (another session saved), the save is refused with `Worksp
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.allocation.rules import RuleSet, parse_rules
+from analysis.allocation.split import load_metric_table
+from analysis.store.files import atomic_write
 from analysis.store.workspace import Version, WorkspaceFile
 
 FILE_NAME = "allocation.yaml"
@@ -38,3 +43,23 @@ class RuleStore:
     def restore(self, version: str, expected: str) -> RuleSet:
         """Make a saved version current again."""
         return self.save((self.file.history / Path(version).name).read_text(encoding="utf-8"), expected)
+
+
+def save_metric_table(workspace: Path | str, name: str, data: bytes) -> pd.DataFrame:
+    """Check a metric table (CSV of month, owner, value) and save it in the workspace as `name`; returns it.
+
+    Raises RulesError naming the file, column and rows, and then writes nothing.
+    """
+    target = Path(workspace) / Path(name).name
+    with tempfile.TemporaryDirectory() as folder:
+        candidate = Path(folder) / target.name
+        candidate.write_bytes(data)
+        table = load_metric_table(candidate)
+    atomic_write(target, data)  # readers see the old table or the new one, never half
+    return table
+
+
+def metric_table_names(workspace: Path | str) -> list[str]:
+    """The metric tables saved in the workspace."""
+    folder = Path(workspace)
+    return sorted(p.name for p in folder.glob("*.csv")) if folder.exists() else []

@@ -45,6 +45,11 @@ class ForecastView:
     note: str
     methods: dict[str, str]
 
+    @property
+    def blended(self) -> bool:
+        """True when the total's forecast is a weighted combination of several models."""
+        return "weight" in self.candidates and int((self.candidates["weight"] > 0).sum()) > 1
+
 
 def forecast_view(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", dimension: str | None = None,
                   level: float = 0.8, top_n: int = 5, fiscal_year_start: int = 1,

@@ -187,3 +187,18 @@ def test_allocated_totals_equal_source_totals_per_month(rows, rules, pick, split
     source = pd.DataFrame(rows).assign(month=lambda f: f["day"].str[:7]).groupby("month")[metric].sum()
     got = long.assign(month=long["month"].dt.strftime("%Y-%m")).groupby("month")["cost"].sum()
     pd.testing.assert_series_equal(got.reindex(source.index).fillna(0.0).round(2), source.round(2), check_names=False)
+
+
+def test_the_rule_table_round_trips_with_empty_cells_as_pandas_returns_them():
+    from analysis.allocation.table import rule_rows, with_rule_rows
+
+    text = RULES
+    rules = parse_rules(text)
+    dimension = rules.dimensions[0].name
+    frame = pd.DataFrame(rule_rows(rules, dimension))  # empty cells come back as NaN from the editor
+    assert frame.isna().any().any()
+    again = parse_rules(with_rule_rows(text, dimension, frame.to_dict("records")))
+    assert again.dimension(dimension) == rules.dimension(dimension)
+    frame.loc[0, "when"] = "{column: ServiceName"
+    with pytest.raises(RulesError, match="rule #1, field 'Condition': not valid JSON/YAML"):
+        with_rule_rows(text, dimension, frame.to_dict("records"))

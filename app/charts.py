@@ -1,0 +1,143 @@
+"""Every chart of the app, with one palette: Altair specifications built from small frames."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from analysis.dimensions import label
+
+OTHER = "Other"
+OTHER_COLOUR = "#b0b0b0"
+PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
+           "#9d755d", "#79706e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf"]
+BAND = "#8da0cb"  # an expected or forecast range
+ACTUAL = "#4c78a8"
+FORECAST = "#1f3b73"
+FLAGGED = "#d62728"
+TIP = ",.2f"
+
+
+def _axis_format(currency: str | None) -> str:
+    return "$,.0f" if currency in (None, "USD") else ",.0f"
+
+
+def _scale(order: list[str]) -> alt.Scale:
+    """The palette in `order`, the folded rest (`Other`, last) in grey."""
+    if order and order[-1] == OTHER:
+        return alt.Scale(domain=order, range=(PALETTE * 2)[: len(order) - 1] + [OTHER_COLOUR])
+    return alt.Scale(domain=order, range=(PALETTE * 2)[: len(order)])
+
+
+def top_n(frame: pd.DataFrame, column: str, n: int = 8) -> pd.DataFrame:
+    """Keep the `n` largest values of `column` by total cost; fold the rest into `Other`."""
+    totals = frame.groupby(column)["cost"].sum().abs().sort_values(ascending=False)
+    keep = set(totals.index[:n])
+    out = frame.copy()
+    out[column] = out[column].where(out[column].isin(keep), OTHER)
+    return out.groupby([c for c in out.columns if c != "cost"], as_index=False)["cost"].sum()
+
+
+def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: str = "month", height: int = 320):
+    """Stacked bar chart of `cost` per `period`, coloured by `color`, with totals in the tooltip."""
+    time_unit = {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth"}[grain]
+    kind = "O" if grain == "month" else "T"  # ordinal months: one labelled bar per month
+    title = label(color)
+    frame = frame.rename(columns={color: "series"})  # field names with ':' confuse Vega-Lite shorthand
+    order = frame.groupby("series")["cost"].sum().sort_values(ascending=False).index.tolist()
+    if OTHER in order:  # the folded rest goes last, in grey
+        order = [s for s in order if s != OTHER] + [OTHER]
+    palette = _scale(order)
+    axis_format = _axis_format(currency)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{time_unit}(period):{kind}", title=None,
+                    axis=alt.Axis(format="%b %Y", labelAngle=0) if kind == "O" else alt.Axis()),
+            y=alt.Y("sum(cost):Q", title=f"Cost ({currency or 'USD'})", axis=alt.Axis(format=axis_format)),
+            color=alt.Color("series:N", title=title, sort=order, scale=palette,
+                            legend=alt.Legend(labelLimit=240)),
+            order=alt.Order("color_rank:Q"),
+            tooltip=[
+                alt.Tooltip(f"{time_unit}(period):T", title="Period"),
+                alt.Tooltip("series:N", title=title),
+                alt.Tooltip("sum(cost):Q", title="Cost", format=",.2f"),
+            ],
+        )
+        .transform_calculate(color_rank=f"indexof({order!r}, datum.series)")
+        .properties(height=height)
+    )
+
+
+def horizontal_bars(frame: pd.DataFrame, category: str, value: str, currency: str | None,
+                    value_format: str | None = None, height: int | None = None):
+    """Ranked horizontal bars of `value` per `category`."""
+    fmt = value_format or _axis_format(currency)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),
+            x=alt.X(f"{value}:Q", title=None, axis=alt.Axis(format=fmt)),
+            tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=fmt.replace("$", ""))],
+        )
+        .properties(height=height or max(100, 34 * len(frame)))
+    )
+
+
+
+
+def anomaly_band(window: pd.DataFrame, currency: str | None, height: int = 300) -> alt.LayerChart:
+    """Actual daily cost against the expected cost and band, flagged days marked."""
+    base = alt.Chart(window).encode(x=alt.X("date:T", title=None))
+    return (
+        base.mark_area(opacity=0.25, color=BAND).encode(y=alt.Y("lower:Q", title=f"Daily cost ({currency or 'USD'})"),
+                                                        y2="upper:Q")
+        + base.mark_line(strokeDash=[4, 3], color="#555").encode(y="expected:Q")
+        + base.mark_line(color=ACTUAL).encode(y="actual:Q", tooltip=["date:T", alt.Tooltip("actual:Q", format=TIP),
+                                                                      alt.Tooltip("expected:Q", format=TIP)])
+        + base.transform_filter("datum.flagged").mark_point(color=FLAGGED, size=70, filled=True).encode(y="actual:Q")
+    ).properties(height=height)
+
+
+def forecast(history: pd.DataFrame, band: pd.DataFrame, parts: pd.DataFrame, first_day: pd.Timestamp,
+             interval: str, currency: str | None, title: str | None = None, height: int = 360) -> alt.LayerChart:
+    """Recent actual days, then the forecast of the total with its interval. With `title` (a dimension's
+    label), the history and the parts' forecasts are stacked by series, in the order of `history`'s columns."""
+    y_title, axis_format = f"Daily cost ({currency or 'USD'})", _axis_format(currency)
+    x = alt.X("day:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
+    band_layer = alt.Chart(band).mark_area(opacity=0.35, color=BAND).encode(
+        x=x, y=alt.Y("lower:Q", title=y_title, axis=alt.Axis(format=axis_format)), y2="upper:Q",
+        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("forecast:Q", title="Total forecast", format=TIP),
+                 alt.Tooltip("lower:Q", title=f"Low ({interval})", format=TIP),
+                 alt.Tooltip("upper:Q", title=f"High ({interval})", format=TIP)])
+    total_line = alt.Chart(band).mark_line(color=FORECAST, strokeDash=[5, 3], strokeWidth=2).encode(
+        x=x, y="forecast:Q",
+        tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("forecast:Q", title="Total forecast", format=TIP)])
+    today = alt.Chart(pd.DataFrame({"day": [first_day]})).mark_rule(color="#888", strokeDash=[2, 2]).encode(x="day:T")
+    if title is None:
+        actual = history.sum(axis=1).rename("cost").rename_axis("day").reset_index()
+        actual_layer = alt.Chart(actual).mark_line(color=ACTUAL, strokeWidth=1.5).encode(
+            x=x, y=alt.Y("cost:Q", title=y_title, axis=alt.Axis(format=axis_format)),
+            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("cost:Q", title="Actual", format=TIP)])
+        chart = band_layer + actual_layer + total_line + today
+    else:
+        order = list(history.columns)
+        colour = alt.Color("series:N", title=title, sort=order, scale=_scale(order), legend=alt.Legend(labelLimit=240))
+        rank = f"indexof({order!r}, datum.series)"
+        actual = history.rename_axis("day").reset_index().melt("day", var_name="series", value_name="cost")
+        actual_layer = alt.Chart(actual).mark_area(opacity=0.85).encode(
+            x=x, y=alt.Y("cost:Q", stack=True, title=y_title, axis=alt.Axis(format=axis_format)), color=colour,
+            order=alt.Order("rank:Q"),
+            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("series:N", title=title),
+                     alt.Tooltip("cost:Q", title="Actual", format=TIP)]).transform_calculate(rank=rank)
+        # The parts' forecasts are stacked like the history: reconciled, they add up to the total line.
+        part_areas = alt.Chart(parts).mark_area(opacity=0.45).encode(
+            x=x, y=alt.Y("forecast:Q", stack=True), color=colour, order=alt.Order("rank:Q"),
+            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("series:N", title=title),
+                     alt.Tooltip("forecast:Q", title="Forecast", format=TIP),
+                     alt.Tooltip("lower:Q", title=f"Low ({interval})", format=TIP),
+                     alt.Tooltip("upper:Q", title=f"High ({interval})", format=TIP)]).transform_calculate(rank=rank)
+        chart = actual_layer + part_areas + band_layer + total_line + today
+    return chart.properties(height=height).resolve_scale(color="shared")

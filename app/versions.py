@@ -1,0 +1,27 @@
+"""The saved versions of a workspace file (rules today; budgets and scenarios next) with Restore buttons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
+from app.ui import md
+
+
+def versions_panel(store, token_key: str, pending_key: str, shown: int = 20) -> None:
+    """List `store`'s saved versions, newest first; Restore saves one again (compare-and-swap against the
+    token in `st.session_state[token_key]`) and hands its text to the editor through `pending_key`."""
+    versions = store.versions()
+    if not versions:
+        st.caption("No saved versions yet: each save is kept here (the last 100).")
+    for version in versions[:shown]:
+        left, right = st.columns([4, 1])
+        left.write(f"Saved {version.saved:%Y-%m-%d %H:%M:%S} UTC · `{version.name}`")
+        if right.button("Restore", key=f"restore_{version.name}"):
+            try:
+                store.restore(version.name, st.session_state[token_key])
+            except (WorkspaceConflict, WorkspaceWriteError) as error:
+                st.error(md(error))
+            else:
+                st.session_state[pending_key], st.session_state[token_key] = store.read()
+                st.rerun()
