@@ -1,31 +1,11 @@
 """Allocation and Showback pages through AppTest, numbers checked against pandas on the sample."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from app.ui import money
-from tests.app.test_pages import RANGE_START, _days, _metric
-from tests.conftest import ROOT, SAMPLE_END
-
-
-@pytest.fixture
-def workspace(tmp_path):
-    return tmp_path / "workspace"
-
-
-@pytest.fixture
-def app(sample_cache, workspace, monkeypatch):
-    monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
-    monkeypatch.setenv("FINOPS_WORKSPACE", str(workspace))
-    return AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=60)
-
-
-def _in_range(frame):
-    return frame[(_days(frame) >= RANGE_START) & (_days(frame) < SAMPLE_END)]
-
-
-def _button(at, label):
-    return next(b for b in at.button if b.label == label)
+from tests.app.conftest import button as _button
+from tests.app.conftest import in_range as _in_range
+from tests.app.test_pages import _metric
 
 
 def test_preview_totals_and_rule_coverage(app, sample_frame):

@@ -3,18 +3,9 @@
 import pandas as pd
 import pytest
 import yaml
-from streamlit.testing.v1 import AppTest
 
 from analysis.anomalies import detect_anomalies, group_events
-from tests.app.test_pages import RANGE_START
-from tests.conftest import ROOT
-
-
-@pytest.fixture
-def app(sample_cache, tmp_path, monkeypatch):
-    monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
-    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
-    return AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=90)
+from tests.app.conftest import RANGE_START
 
 
 def test_events_match_the_detector_and_triage_is_saved(app, sample_frame, tmp_path):

@@ -9,14 +9,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.forecast.report import forecast_view
 from analysis.query import Filters, local_queries
 from app.ui import money
-from tests.conftest import ROOT, SAMPLE_END
-
-
-@pytest.fixture
-def app(sample_cache, tmp_path, monkeypatch):
-    monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
-    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
-    return AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+from tests.conftest import SAMPLE_END
 
 
 @pytest.fixture(scope="module")

@@ -6,31 +6,18 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from app.ui import money
-from tests.conftest import ROOT, SAMPLE_END
-
-AS_OF = SAMPLE_END - dt.timedelta(days=1)
-RANGE_START = dt.date(2026, 6, 1)  # default range: the last six calendar months
-
-
-@pytest.fixture
-def app(sample_cache, tmp_path, monkeypatch):
-    monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
-    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
-    return AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=60)
-
-
-def _days(frame: pd.DataFrame) -> pd.Series:
-    return frame["ChargePeriodStart"].dt.date
+from tests.app.conftest import AS_OF, RANGE_START, app_test, in_range
+from tests.app.conftest import days as _days
+from tests.conftest import SAMPLE_END
 
 
 def _cost(frame: pd.DataFrame, start: dt.date, end: dt.date, metric: str = "EffectiveCost") -> float:
-    return float(frame[(_days(frame) >= start) & (_days(frame) < end)][metric].sum())
+    return float(in_range(frame, start, end)[metric].sum())
 
 
-def _metric(at: AppTest, label: str) -> str:
+def _metric(at, label: str) -> str:
     return next(m for m in at.metric if m.label == label).value
 
 
@@ -131,7 +118,7 @@ def test_two_currencies_ask_for_a_choice_and_never_add_up(sample_frame, tmp_path
     cache.add_source([usd, euro], "two-currencies")
     monkeypatch.setenv("FINOPS_CACHE_DIR", str(cache.root))
     monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=60).run()
+    at = app_test().run()
     assert not at.exception
     currency = at.sidebar.selectbox(key="f_currency")
     assert currency.options == ["USD", "EUR"] and currency.value == "USD"
@@ -198,7 +185,7 @@ def test_a_link_to_a_rare_tag_value_filters_and_unknown_values_are_named(tmp_pat
     FocusCache(tmp_path / "cache").load([Delivery("builds.csv", [frame], "x")])
     monkeypatch.setenv("FINOPS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=60)
+    at = app_test()
     at.query_params.update({"tag": "build", "tagv": "b0599", "service": ["Amazon EC2", "Nope"],
                             "start": "2026-10-01", "end": "2026-10-30"})
     at.run()

@@ -4,14 +4,16 @@ import datetime as dt
 
 import pytest
 import snowflake.connector
-from streamlit.testing.v1 import AppTest
 
 from analysis.store.cache import FocusCache
 from analysis.store.snowflake import publish
 from app.ui import money
+from tests.app.conftest import app_test
 from tests.conftest import ROOT
 from tests.integration.test_query_engines import _frame
 from tests.servers import fakesnow_server
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def test_overview_reads_from_snowflake(snowflake_secrets, tmp_path, monkeypatch)
     settings, data = snowflake_secrets
     monkeypatch.setenv("FINOPS_CACHE_DIR", str(tmp_path / "empty-local-cache"))  # nothing local
     monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=90)
+    at = app_test()
     at.secrets["snowflake"] = settings
     at.run()
     assert not at.exception
@@ -48,7 +50,7 @@ def test_a_failed_snowflake_login_is_a_message_without_secrets(tmp_path, monkeyp
 
     monkeypatch.setenv("FINOPS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=90)
+    at = app_test()
     at.secrets["snowflake"] = {"user": "app", "password": "hunter2-do-not-show", "account": "nowhere",
                                "host": "127.0.0.1", "port": free_port(), "protocol": "http",
                                "login_timeout": 5, "network_timeout": 5}

@@ -17,6 +17,8 @@ from analysis.store.cache import FocusCache
 from analysis.store.snowflake import publish
 from tests.servers import fakesnow_server
 
+pytestmark = pytest.mark.integration
+
 START = dt.date(2025, 1, 1)
 DAYS = 90
 RESOURCES = [

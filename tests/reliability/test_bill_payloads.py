@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.store.cache import Delivery, FocusCache
-from tests.conftest import ROOT
+from tests.app.conftest import app_test
 
 IMAGE = "![pwned](http://evil.example/x.png)"
 BOLD = "**pwned-bold**"
@@ -79,7 +79,7 @@ def _rendered(at: AppTest) -> list[str]:
 def test_no_page_renders_bill_text_as_markdown(payload_app, page, monkeypatch):
     monkeypatch.setenv("FINOPS_CACHE_DIR", str(payload_app / "cache"))
     monkeypatch.setenv("FINOPS_WORKSPACE", str(payload_app / "workspace"))
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=120)
+    at = app_test()
     at.run()
     at.switch_page(f"../pages/{page}.py").run()
     assert not at.exception, at.exception
