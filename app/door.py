@@ -248,6 +248,17 @@ def forecast_accuracy(q: CostQueries, *args: object):
 
 
 @door
+def rules_problem(q: CostQueries, rules_text: str) -> str | None:
+    """Why the rules in `rules_text` cannot be used on this data (invalid, or naming a column or tag key
+    the data lacks), or None."""
+    try:
+        rules = _rules(rules_text)
+    except RulesError as error:
+        return str(error)
+    return allocation_queries.problem_with(q, rules)
+
+
+@door
 def allocation(q: CostQueries, rules_text: str, filters: Filters, dimension: str, metric: str) -> pd.DataFrame:
     """Cost per month and owner of an allocation dimension, for the rules in `rules_text`."""
     rules = _rules(rules_text)
@@ -283,11 +294,11 @@ def dimension_label(dimension: str) -> str:
 
 
 def allocation_dimensions() -> list[str]:
-    """`alloc:<name>` for each dimension of the saved rules (none when they are invalid)."""
-    try:
-        return [str(Dimension.allocation(d.name)) for d in _rules(saved_rules_text()).dimensions]
-    except RulesError:
+    """`alloc:<name>` for each dimension of the saved rules (none when they cannot be used on this data)."""
+    text = saved_rules_text()
+    if rules_problem(text):
         return []
+    return [str(Dimension.allocation(d.name)) for d in _rules(text).dimensions]
 
 
 def scope_dimensions() -> list[str]:

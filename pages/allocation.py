@@ -10,7 +10,7 @@ from analysis.allocation.table import COLUMNS as TABLE_COLUMNS
 from analysis.allocation.table import rule_rows, with_rule_rows
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.charts import horizontal_bars
-from app.door import allocation, rule_coverage, saved_rules_text, workspace
+from app.door import allocation, rule_coverage, rules_problem, saved_rules_text, workspace
 from app.ui import empty_state, md, money, money_column
 from app.versions import versions_panel
 
@@ -35,6 +35,8 @@ def _parse() -> tuple[object | None, str | None]:
 
 
 rules, problem = _parse()
+if rules is not None and view.period is not None:  # rules must also fit the data before they can be saved
+    problem = rules_problem(st.session_state["alloc_text"])
 table_tab, yaml_tab, metrics_tab, versions_tab = st.tabs(["Rules table", "YAML", "Metric tables", "Versions"])
 
 with yaml_tab:
@@ -90,7 +92,8 @@ with versions_tab:
 
 st.divider()
 if problem:
-    st.error(problem, icon=":material/error:")
+    st.error(f"{md(problem)}. Fix this before saving: rules that do not fit the data cannot be saved.",
+             icon=":material/error:")
     st.stop()
 
 save_col, reload_col, status_col = st.columns([1, 1, 3])

@@ -6,16 +6,17 @@ from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
 from analysis.reports.safe_csv import safe_csv
 from app.charts import horizontal_bars, stacked_bars, top_n
-from app.door import allocation, owner_breakdown, saved_rules_text
+from app.door import allocation, owner_breakdown, rules_problem, saved_rules_text
 from app.ui import empty_state, md, money, money_column, page_view
 
 view = page_view("Showback")
 text = saved_rules_text()
-try:
-    rules = parse_rules(text)
-except RulesError as error:
-    st.error(f"The saved allocation rules are invalid, so nothing can be shown: {md(error)}. Fix them on **Allocation**.")
+problem = rules_problem(text)
+if problem:
+    st.error(f"The saved allocation rules cannot be used on this data, so nothing can be shown: {md(problem)}. "
+             "Fix them on **Allocation rules**.", icon=":material/error:")
     st.stop()
+rules = parse_rules(text)
 
 dimension = st.selectbox("Allocation dimension", [d.name for d in rules.dimensions], key="sb_dim")
 try:

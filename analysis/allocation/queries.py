@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.allocation.compile import matched_rule, owner, referenced, shared_pick
-from analysis.allocation.rules import RuleSet
+from analysis.allocation.rules import RulesError, RuleSet
 from analysis.allocation.split import allocate
 from analysis.dimensions import Dimension
 from analysis.query.costs import CostQueries, Derived, check_metric
@@ -18,6 +18,18 @@ def with_rules(q: CostQueries, rules: RuleSet) -> CostQueries:
     columns = frozenset(referenced(rules))
     return q.with_derived({str(Dimension.allocation(d.name)): Derived(lambda t, d=d: owner(t, d), columns)
                            for d in rules.dimensions})
+
+
+def problem_with(q: CostQueries, rules: RuleSet) -> str | None:
+    """Why the rules cannot run on this data (a column or tag key it lacks), naming the rule and field;
+    None when every rule can. Only builds the expressions: nothing is queried."""
+    try:
+        for dimension in rules.dimensions:
+            owner(q.lines, dimension)
+            shared_pick(q.lines, rules, dimension.name)
+    except RulesError as error:
+        return str(error)
+    return None
 
 
 def allocation(q: CostQueries, filters: Filters, rules: RuleSet, dimension: str, metric: str = "EffectiveCost",

@@ -25,7 +25,7 @@ def test_invalid_rules_are_named_and_not_saved(app, workspace):
     text = at.text_area(key="alloc_text").value
     broken = text.replace("prefix: ml-", "regex: '(ml'")
     at.text_area(key="alloc_text").set_value(broken).run()
-    assert any("rules → 'ML accounts' → when: invalid regex" in e.value for e in at.error)
+    assert any("rules → 'ML accounts' → when: invalid regex" in e.value.replace("\\", "") for e in at.error)
     assert not (workspace / "allocation.yaml").exists()
 
 
@@ -61,3 +61,24 @@ def test_showback_totals_equal_the_bill(app, sample_frame):
     # catches what the team tag does not).
     at.selectbox(key="sb_owner").select("data").run()
     assert not at.exception
+
+
+TYPO = "dimensions:\n  - name: Team\n    rules:\n      - name: By account\n        when: {column: SubAcountName, equals: prod}\n        owner: platform\n"
+
+
+def test_rules_that_do_not_fit_the_data_cannot_be_saved_and_pages_say_so(app, workspace):
+    at = app.run()
+    at.switch_page("../pages/allocation.py").run()
+    at.text_area(key="alloc_text").set_value(TYPO).run()
+    problem = at.error[0].value.replace("\\", "")
+    assert "rule 'By account', field 'when': column 'SubAcountName' does not exist in the data" in problem
+    assert "cannot be saved" in problem
+    assert not [b for b in at.button if b.label == "Save rules"]  # Save is not offered
+    workspace.mkdir(parents=True, exist_ok=True)
+    (workspace / "allocation.yaml").write_text(TYPO)  # saved by hand, outside the app
+    at.switch_page("../pages/showback.py").run()
+    assert "cannot be used on this data" in at.error[0].value and not at.dataframe
+    at.switch_page("../pages/explore.py").run()
+    assert not [o for o in at.selectbox(key="x_by").options if "allocation" in o]
+    assert not [s for s in at.sidebar.selectbox if s.label == "Allocation owner"] or \
+        at.sidebar.selectbox(key="f_alloc").options == ["(no owner filter)"]
