@@ -212,6 +212,11 @@ def missing_tags(q: CostQueries, filters: Filters, required: tuple[str, ...], me
     return q.missing_tags(filters, required, metric)
 
 
+@door
+def missing_tags_total(q: CostQueries, filters: Filters, required: tuple[str, ...], metric: str) -> tuple[int, float]:
+    return q.missing_tags_total(filters, required, metric)
+
+
 # ----- analyses -------------------------------------------------------------------------------
 @door
 def overview_kpis(q: CostQueries, filters: Filters, metric: str):

@@ -8,7 +8,7 @@ from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from analysis.tags.policy import FILE_NAME as POLICY_FILE
 from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
 from app.charts import horizontal_bars
-from app.door import cache, missing_tags, tag_coverage, untagged, workspace
+from app.door import cache, missing_tags, missing_tags_total, tag_coverage, untagged, workspace
 from app.ui import empty_state, md, money, money_column, page_view
 
 view = page_view("Tags")
@@ -75,8 +75,10 @@ if not policy.required:
 elif violations.empty:
     st.success("Every resource in range carries the required tags.")
 else:
-    st.markdown(f"**{len(violations):,} resources** violate the policy (largest cost first, top 200), "
-                f"costing {money(float(violations['cost'].sum()), cur)} in range.")
+    count, cost = missing_tags_total(view.filters, tuple(policy.required), view.metric)
+    shown = f"the {len(violations):,} costliest are listed" if count > len(violations) else "all are listed"
+    st.markdown(f"**{count:,} resource{'s' if count != 1 else ''}** violate the policy, costing "
+                f"{money(cost, cur, precise=True)} in range; {shown}.")
     st.dataframe(
         violations.fillna("(none)"), hide_index=True, width="stretch", height=380,
         column_config={"ResourceId": "Resource ID", "ResourceName": "Resource", "ServiceName": "Service",

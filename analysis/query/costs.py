@@ -240,11 +240,34 @@ class CostQueries:
     def missing_tags(
         self, filters: Filters, required: list[str], metric: str = "EffectiveCost", limit: int = 200
     ) -> pd.DataFrame:
-        """Resources lacking any of the `required` tag keys, ranked by cost, with what they miss."""
+        """Resources lacking any of the `required` tag keys, ranked by cost, with what they miss (the
+        `limit` costliest; `missing_tags_total` counts them all)."""
+        columns = ["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"]
+        if not required:
+            return pd.DataFrame(columns=columns)
+        groups, present, absent = self._missing_tag_groups(filters, required, metric)
+        frame = groups.order_by(ibis.desc("cost")).limit(limit).to_pandas()
+        lacks = [f"lacks_{i}" for i in range(len(present))]
+        frame["missing"] = [
+            ", ".join(k for k in required if k in absent or row[present.index(k)])
+            for row in frame[lacks].itertuples(index=False)
+        ]
+        return frame.drop(columns=lacks)[columns]
+
+    def missing_tags_total(self, filters: Filters, required: list[str], metric: str = "EffectiveCost"
+                           ) -> tuple[int, float]:
+        """How many resources lack any of the `required` tag keys, and their cost."""
+        if not required:
+            return 0, 0.0
+        groups, _, _ = self._missing_tag_groups(filters, required, metric)
+        total = groups.aggregate(resources=groups.count(), cost=groups.cost.sum()).to_pandas().iloc[0]
+        return int(total["resources"]), float(total["cost"] or 0.0)
+
+    def _missing_tag_groups(self, filters: Filters, required: list[str], metric: str
+                            ) -> tuple[ir.Table, list[str], list[str]]:
+        """Per resource lacking a required key: its cost and, per key present in the data, whether it lacks it."""
         check_metric(metric)
         t = self.filtered(filters, {"ResourceId"})
-        if not required:
-            return pd.DataFrame(columns=["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"])
         present = [k for k in required if tag_column(k) in t.columns]
         absent = [k for k in required if k not in present]  # no resource carries these keys at all
         flags = {k: t[tag_column(k)].isnull() for k in present}
@@ -253,19 +276,8 @@ class CostQueries:
         t = t.filter(t.ResourceId.notnull())
         aggregates = {"cost": t[metric].sum()}
         aggregates |= {f"lacks_{i}": flag.cast("int8").max() for i, flag in enumerate(flags.values())}
-        frame = (
-            t.group_by(["ResourceId", "ResourceName", "ServiceName", "SubAccountName"])
-            .aggregate(**aggregates)
-            .order_by(ibis.desc("cost"))
-            .limit(limit)
-            .to_pandas()
-        )
-        lacks = [f"lacks_{i}" for i in range(len(present))]
-        frame["missing"] = [
-            ", ".join(k for k in required if k in absent or row[present.index(k)])
-            for row in frame[lacks].itertuples(index=False)
-        ]
-        return frame.drop(columns=lacks)[["ResourceId", "ResourceName", "ServiceName", "SubAccountName", "missing", "cost"]]
+        groups = t.group_by(["ResourceId", "ResourceName", "ServiceName", "SubAccountName"]).aggregate(**aggregates)
+        return groups, present, absent
 
     def summary(self) -> dict:
         """What is loaded: rows, providers, accounts, currencies, period, totals per currency."""

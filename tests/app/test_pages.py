@@ -211,3 +211,23 @@ def test_a_policy_saved_by_someone_else_meanwhile_is_not_overwritten(app, tmp_pa
     assert "tag_policy.yaml was changed by someone else" in shown
     assert "Their change: 3 line(s) added, 0 removed (+# Required tag keys" in shown and "+- owner" in shown
     assert load_policy(tmp_path / "workspace").required == ["owner"]
+
+
+def test_tags_policy_counts_every_violating_resource_not_only_the_listed(tmp_path, monkeypatch):
+    from analysis.store.cache import Delivery, FocusCache
+
+    start = pd.Timestamp("2026-10-01", tz="UTC")
+    frame = pd.DataFrame({  # 300 untagged resources: more than the 200 the page lists
+        "ChargePeriodStart": start, "ChargePeriodEnd": start + pd.Timedelta(days=1),
+        "BilledCost": np.arange(1, 301) / 100, "EffectiveCost": np.arange(1, 301) / 100,
+        "BillingCurrency": "USD", "ProviderName": "AWS", "ServiceName": "Amazon EC2",
+        "ResourceId": [f"i-{n:04d}" for n in range(300)], "Tags": '{"app": "web"}',
+    })
+    FocusCache(tmp_path / "cache").load([Delivery("resources.csv", [frame], "r")])
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    at = app_test().run()
+    at.switch_page("../pages/tags.py").run()
+    assert len(at.dataframe[-1].value) == 200
+    text = next(m.value for m in at.markdown if "violate the policy" in m.value).replace("\\", "")
+    assert "**300 resources** violate the policy, costing $451.50 in range; the 200 costliest are listed" in text
