@@ -47,6 +47,20 @@ def short_money(value: float | None, currency: str | None = None) -> str:
     return f"{sign}${text}{suffix}" if currency in (None, "", "USD") else f"{sign}{text}{suffix} {currency}"
 
 
+def utc_time(iso: str | None) -> str:
+    """`2026-11-30T10:56:47+00:00` as `30 Nov 2026, 10:56 UTC`; `—` when there is none."""
+    if not iso:
+        return "—"
+    stamp = pd.Timestamp(iso)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return f"{stamp:%d %b %Y, %H:%M} UTC"
+
+
+def plural(count: int, word: str) -> str:
+    """`1 event`, `3 events`."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:+.1%}"
 

@@ -18,7 +18,7 @@ from app.door import (
     tag_keys,
     workspace,
 )
-from app.ui import md, money, money_column, page_view
+from app.ui import md, money, money_column, page_view, plural, utc_time
 
 view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
@@ -55,7 +55,7 @@ shown = shown.assign(
     id=[event_id(level, group_of(r), r["start"].date()) for _, r in shown.iterrows()],
 )
 shown["status"] = [triage[i].status if i in triage else "new" for i in shown["id"]]
-st.markdown(f"**{len(shown)} events**, largest absolute impact first. Select one to see why.")
+st.markdown(f"**{plural(len(shown), 'event')}**, largest absolute impact first. Select one to see why.")
 selection = st.dataframe(
     shown[["start", "end", "days", "group", "kind", "impact", "status"]], hide_index=True, width="stretch",
     on_select="rerun", selection_mode="single-row", key="an_table", height=min(420, 35 * (len(shown) + 1) + 3),
@@ -117,4 +117,4 @@ with st.form(f"triage_{event['id']}"):
 # The version of this event's triage the page showed: the base of the next save.
 st.session_state.setdefault("triage_seen", {})[event["id"]] = saved.updated if saved else ""
 if saved and saved.updated:
-    st.caption(f"Last updated {saved.updated} UTC")
+    st.caption(f"Last updated {utc_time(saved.updated)}")

@@ -8,7 +8,7 @@ from analysis.store.cache import CacheError
 from analysis.store.load import load_uploads
 from app.door import cache, engine_name, forget
 from app.door import summary as loaded_summary
-from app.ui import empty_state, md, money
+from app.ui import empty_state, md, money, plural, utc_time
 
 st.title("Data")
 c = cache()
@@ -25,7 +25,7 @@ if summary["rows"]:
               help=f"{period[0]:%d %b %Y} to {period[1]:%d %b %Y} (UTC)")
     age = (pd.Timestamp.now(tz="UTC").date() - period[1]).days
     st.caption(f"Engine: {engine_name()} · period {period[0]:%d %b %Y} – {period[1]:%d %b %Y} (UTC) · last charge day {period[1]:%d %b %Y} ({age} day{'s' if age != 1 else ''} ago) · "
-               f"cache updated {manifest['updated'] or '—'} (version {manifest['version']}) · "
+               f"cache updated {utc_time(manifest['updated'])} (version {manifest['version']}) · "
                f"currencies: {', '.join(summary['currencies'])}")
     totals = pd.DataFrame(summary["totals"]).T.rename_axis("Currency").reset_index()
     st.dataframe(totals, hide_index=True, column_config={m: st.column_config.NumberColumn(m, format="accounting")
@@ -42,20 +42,23 @@ if sources:
             "Providers": ", ".join(s.summary["providers"]) or "(none)",
             "Currencies": ", ".join(s.summary["currencies"]),
             "Period": " – ".join(s.summary["period"] or []),
-            "Added (UTC)": s.added, "Findings": len(s.findings),
+            "Added": utc_time(s.added), "Findings": len(s.findings),
         }
         for s in sources
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={"Rows": st.column_config.NumberColumn(format="localized")})
     for s in sources:
-        with st.expander(f"{md(s.name)}: {len(s.findings)} validation findings, totals and removal"):
+        with st.expander(f"{md(s.name)}: {plural(len(s.findings), 'validation finding')}, totals and removal"):
             for currency, metrics in s.summary["totals"].items():
                 st.markdown(f"**{md(currency)}** · " + " · ".join(f"{m} {money(v, currency, precise=True)}"
                                                           for m, v in metrics.items()))
             for finding in s.findings:
                 st.markdown(f"- {md(finding)}")
-            if st.button("Remove this source from the cache", key=f"rm_{s.id}", icon=":material/delete:"):
+            sure = st.checkbox(f"Yes, remove {md(s.name)} ({plural(s.summary['rows'], 'row')}) from the cache",
+                               key=f"rm_sure_{s.id}")
+            if st.button("Remove this source from the cache", key=f"rm_{s.id}", icon=":material/delete:",
+                         disabled=not sure, help="Tick the box first: a removed source must be loaded again."):
                 c.remove_source(s.id)
                 forget()
                 st.rerun()
@@ -73,7 +76,8 @@ for state, headline, details in st.session_state.pop("upload_log", []):
     else:
         st.success(f"**{md(headline)}**" + "".join(f"\n- {md(d)}" for d in details), icon=":material/check_circle:")
 with st.form("upload", clear_on_submit=True):
-    uploads = st.file_uploader("FOCUS files", type=["csv", "gz", "parquet"], accept_multiple_files=True)
+    uploads = st.file_uploader("FOCUS files (CSV, CSV.GZ or Parquet)", accept_multiple_files=True,
+                               help="Any other file is checked too, and the message says why it cannot be read.")
     keep_both = st.checkbox("Keep older exports of the same billing period (add, don't replace)",
                             help="Only for exports that hold different charges of the same month.")
     submitted = st.form_submit_button("Validate and load", icon=":material/upload:")

@@ -231,3 +231,24 @@ def test_tags_policy_counts_every_violating_resource_not_only_the_listed(tmp_pat
     assert len(at.dataframe[-1].value) == 200
     text = next(m.value for m in at.markdown if "violate the policy" in m.value).replace("\\", "")
     assert "**300 resources** violate the policy, costing $451.50 in range; the 200 costliest are listed" in text
+
+
+def test_removing_a_source_asks_first_and_times_read_plainly(tmp_path, monkeypatch, sample_frame):
+    from analysis.store.cache import Delivery, FocusCache
+
+    cache = FocusCache(tmp_path / "cache")
+    cache.load([Delivery("first.csv", [sample_frame.head(500)], "a"), Delivery("second.csv", [sample_frame.tail(500)], "b")],
+               keep_both=True)
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(cache.root))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    at = app_test().run()
+    at.switch_page("../pages/data.py").run()
+    sources = at.dataframe[1].value
+    assert list(sources["Source"]) == ["first.csv", "second.csv"]
+    assert all(v.endswith(" UTC") and "+00:00" not in v for v in sources["Added"])
+    first = cache.sources()[0]
+    remove = at.button(key=f"rm_{first.id}")
+    assert remove.disabled  # nothing is removed on one click
+    at.checkbox(key=f"rm_sure_{first.id}").check().run()
+    at.button(key=f"rm_{first.id}").click().run()
+    assert [s.name for s in FocusCache(cache.root).sources()] == ["second.csv"]

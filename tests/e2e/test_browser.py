@@ -102,6 +102,12 @@ def test_upload_is_one_transaction_and_a_restated_month_replaces(page, app_url, 
     expect(page.get_by_text("ChargePeriodStart").first).to_be_visible()
     assert int(_kpi(page, "Rows").replace(",", "")) == rows_before
 
+    notes = tmp_path / "notes.txt"  # not a billing file: the upload says why instead of doing nothing
+    notes.write_text("call finance on Monday\n")
+    _upload(page, [notes])
+    expect(page.locator("[data-testid='stAlert']", has_text="notes.txt").first).to_contain_text(
+        "doesn't look like FOCUS billing data", timeout=60_000)
+
     _upload(page, [SAMPLE_1000])
     expect(page.locator("[data-testid='stAlert']", has_text="focus_sample_1000.csv: 1,000 rows loaded")).to_be_visible(
         timeout=60_000)
