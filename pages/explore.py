@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
-from analysis.reports.safe_csv import safe_csv
+from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.rounding import round_columns
 from app.charts import stacked_bars, top_n
 from app.door import allocation_dimensions, dimension_label, tag_keys
@@ -56,6 +56,7 @@ st.dataframe(
     column_config={c: money_column(c, cur) for c in table.columns if c not in {names[d] for d in by}},
 )
 st.download_button(
-    "Download this table (CSV)", safe_csv(table), file_name=f"spend_by_{'_'.join(by)}_{grain}.csv",
+    "Download this table (CSV)", safe_csv(table, [c for c in table.columns if c not in {names[d] for d in by}]),
+    file_name=download_name("spend_by", *by, grain, view.metric, cur, view.filters.start, "to", last_day),
     mime="text/csv", icon=":material/download:",
 )

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.forecast import METHODS
 from analysis.forecast.models import LABELS
-from analysis.reports.safe_csv import safe_csv
+from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.rounding import round_columns
 from app import charts, forecast_panels
 from app.door import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
@@ -118,6 +118,7 @@ download = band.assign(series=TOTAL)
 download = pd.concat([download, parts]) if by else download
 download = download[["day", "series", "forecast", "lower", "upper"]]
 download["day"] = download["day"].dt.date
-st.download_button("Download daily forecast (CSV)", safe_csv(download),
-                   file_name=f"forecast_{first_day:%Y%m%d}_{horizon}d.csv", mime="text/csv",
+st.download_button("Download daily forecast (CSV)", safe_csv(download, ["forecast", "lower", "upper"]),
+                   file_name=download_name("forecast", by or "total", view.metric, cur, first_day.date(),
+                                           f"{horizon}d", f"{level:.0%}".replace("%", "pct")), mime="text/csv",
                    icon=":material/download:", key="fc_download")

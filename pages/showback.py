@@ -1,10 +1,12 @@
 """Showback / chargeback: cost per owner by month, direct and shared, with a drill-down."""
 
+import datetime as dt
+
 import streamlit as st
 
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
-from analysis.reports.safe_csv import safe_csv
+from analysis.reports.safe_csv import download_name, safe_csv
 from app.charts import horizontal_bars, stacked_bars, top_n
 from app.door import allocation, owner_breakdown, rules_problem, saved_rules_text
 from app.ui import empty_state, md, money, money_column, page_view
@@ -39,7 +41,9 @@ latest = [c for c in table.columns if c[:4].isdigit()][-1]  # month columns are 
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: money_column(c, cur) for c in table.columns if c != "Owner"})
 st.download_button("Download owner × month (CSV)",
-                   safe_csv(wide), file_name=f"showback_{dimension}.csv", mime="text/csv",
+                   safe_csv(wide, ["direct", "shared", "total"]),
+                   file_name=download_name("showback", dimension, view.metric, cur, view.filters.start, "to",
+                                           view.filters.end - dt.timedelta(days=1)), mime="text/csv",
                    icon=":material/download:")
 
 st.subheader("Owner drill-down")

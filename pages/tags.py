@@ -1,9 +1,11 @@
 """Tags: coverage per key, untagged cost, and the required-tags policy with its violations."""
 
+import datetime as dt
+
 import streamlit as st
 
 from analysis.dimensions import Dimension
-from analysis.reports.safe_csv import safe_csv
+from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from analysis.tags.policy import FILE_NAME as POLICY_FILE
 from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
@@ -85,5 +87,6 @@ else:
                        "SubAccountName": "Sub-account", "missing": "Missing keys",
                        "cost": money_column("Cost", cur)},
     )
-    st.download_button("Download violations (CSV)", safe_csv(violations),
-                       file_name="tag_policy_violations.csv", mime="text/csv", icon=":material/download:")
+    st.download_button("Download violations (CSV)", safe_csv(violations, ["cost"]),
+                       file_name=download_name("tag_policy_violations", view.metric, cur, view.filters.start, "to",
+                                               view.filters.end - dt.timedelta(days=1)), mime="text/csv", icon=":material/download:")

@@ -9,9 +9,13 @@ commas or quotes are quoted as CSV requires.
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Sequence
 
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
+
+from analysis.rounding import round_columns
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,6 +38,15 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def safe_csv(frame: pd.DataFrame) -> bytes:
-    """The frame as UTF-8 CSV bytes for a download, with every text cell neutralised."""
-    return safe_frame(frame).to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").encode()
+def safe_csv(frame: pd.DataFrame, money: Sequence[str] = ()) -> bytes:
+    """The frame as UTF-8 CSV bytes for a download, with every text cell neutralised and the `money`
+    columns in cents that add up to their rounded totals."""
+    out = round_columns(frame, [c for c in money if c in frame])
+    return safe_frame(out).to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").encode()
+
+
+def download_name(*parts: object) -> str:
+    """A file name from its parts (what, metric, currency, first and last day...), safe on every system:
+    `spend_by_ServiceName_EffectiveCost_USD_2026-06-01_to_2026-11-29.csv`."""
+    text = "_".join(str(p) for p in parts if p not in (None, ""))
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_") + ".csv"

@@ -42,9 +42,12 @@ def test_explore_csv_neutralises_formulas_and_the_page_shows_names_as_written(pa
         with page.expect_download() as download:
             button.click()
         data = download.value.path().read_text()
+        name = download.value.suggested_filename
         browser.close()
+    assert name.startswith("spend_by_ServiceName_month_EffectiveCost_USD_") and "_to_" in name
     rows = list(csv.reader(io.StringIO(data)))
     services = {row[0] for row in rows[1:]}
     assert "'" + FORMULA in services and FORMULA not in services
+    assert all(len(cell.partition(".")[2]) <= 2 for row in rows[1:] for cell in row[1:])  # cents
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "@") or cell.startswith("-") and
                 not cell[1:2].isdigit()]
