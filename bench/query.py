@@ -27,7 +27,8 @@ def _peak_rss_mb() -> float:
 
 
 def ensure_cache(rows: int) -> Path:
-    from analysis.sample import generate_sample
+    """The N-row sample cache under bench/out/, generated in a process of its own when missing, so that
+    this process (and the measuring processes it starts, which inherit its peak memory on Linux) stays small."""
     from analysis.store.cache import FocusCache
 
     root = OUT / f"cache-{rows}"
@@ -36,8 +37,10 @@ def ensure_cache(rows: int) -> Path:
         print(f"reusing {root} ({cache.sources()[0].summary['rows']:,} rows)", file=sys.stderr)
         return root
     started = time.perf_counter()
-    source = cache.add_source(generate_sample(rows), "bench sample", kind="sample", replace_all=True)
-    print(f"generated {source.summary['rows']:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "analysis", "--cache", str(root), "sample", "--rows", str(rows)],
+                   check=True, capture_output=True)
+    print(f"generated {cache.sources()[0].summary['rows']:,} rows in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
     return root
 
 
