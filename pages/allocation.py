@@ -134,8 +134,12 @@ total = float(owners["total"].sum())
 unallocated = float(owners["total"].get(rules.dimension(dimension).unallocated, 0.0))
 c1, c2, c3 = st.columns(3)
 c1.metric("Cost in range", money(total, cur), border=True)
+unmatched = float(coverage.loc[coverage["rule"].str.startswith("(no rule"), "cost"].sum())
 c2.metric("Unallocated", money(unallocated, cur), f"{unallocated / total:.1%} of cost" if total else None,
-          delta_color="off", border=True)
+          delta_color="off", border=True,
+          help=f"What the owner {rules.dimension(dimension).unallocated!r} keeps after the shared-cost splits. "
+               f"Before them, no rule matched {money(unmatched, cur)} (the last row of Rule coverage); shared-cost "
+               "rules pass part of that on to owners, and it may also receive a share of shared costs.")
 c3.metric("Owners", f"{len(owners):,}", border=True)
 left, right = st.columns(2)
 with left:

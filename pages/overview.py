@@ -12,7 +12,9 @@ view = page_view("Overview")
 
 k = overview_kpis(view.filters, view.metric)
 cur = view.currency
-st.caption(f"As of {k.as_of:%a %d %b %Y} (last day with data, UTC) · {METRICS[view.metric]} · {cur or 'USD'}")
+st.caption(f"As of {k.as_of:%a %d %b %Y} (last day with data, UTC) · {METRICS[view.metric]} · {cur or 'USD'} · "
+           "the KPIs use their own windows up to that day; the sidebar's date range applies to the charts and "
+           "movers below, the other filters to everything.")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Month to date", money(k.month_to_date, cur), percent(k.month_change), delta_color="inverse",
           help=f"Same days last month: {money(k.same_days_last_month, cur)}", border=True)

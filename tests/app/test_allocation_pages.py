@@ -17,6 +17,9 @@ def test_preview_totals_and_rule_coverage(app, sample_frame):
     coverage = at.dataframe[-1].value
     assert coverage["cost"].sum() == pytest.approx(expected, abs=0.01)
     assert coverage["rule"].iloc[0] == "Team tag"
+    unmatched = float(coverage["cost"].iloc[-1])  # the two Unallocated figures are told apart on the page
+    unallocated = next(m for m in at.metric if m.label == "Unallocated")
+    assert money(unmatched) in unallocated.help and "after the shared-cost splits" in unallocated.help
 
 
 def test_invalid_rules_are_named_and_not_saved(app, workspace):

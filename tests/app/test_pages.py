@@ -252,3 +252,11 @@ def test_removing_a_source_asks_first_and_times_read_plainly(tmp_path, monkeypat
     at.checkbox(key=f"rm_sure_{first.id}").check().run()
     at.button(key=f"rm_{first.id}").click().run()
     assert [s.name for s in FocusCache(cache.root).sources()] == ["second.csv"]
+
+
+def test_overview_says_which_figures_follow_the_date_range(app, sample_frame):
+    app.query_params.update({"start": "2026-07-01", "end": "2026-07-31"})
+    at = app.run()
+    caption = at.caption[0].value
+    assert "the KPIs use their own windows up to that day" in caption
+    assert _metric(at, "Last 30 days") == money(_cost(sample_frame, AS_OF - dt.timedelta(days=29), SAMPLE_END))
