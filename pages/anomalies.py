@@ -55,6 +55,13 @@ shown = shown.assign(
     id=[event_id(level, group_of(r), r["start"].date()) for _, r in shown.iterrows()],
 )
 shown["status"] = [triage[i].status if i in triage else "new" for i in shown["id"]]
+if st.toggle("Hide events triaged as expected or resolved", key="an_hide_done"):
+    done = shown["status"].isin(["expected", "resolved"])
+    if done.all():
+        st.success(f"All {plural(len(shown), 'event')} in range are triaged as expected or resolved.",
+                   icon=":material/check_circle:")
+        st.stop()
+    shown = shown[~done]
 st.markdown(f"**{plural(len(shown), 'event')}**, largest absolute impact first. Select one to see why.")
 selection = st.dataframe(
     shown[["start", "end", "days", "group", "kind", "impact", "status"]], hide_index=True, width="stretch",

@@ -80,3 +80,16 @@ def test_triage_saved_by_someone_else_meanwhile_is_not_overwritten(app, tmp_path
     at.text_area[0].input("my note")  # and a save made after seeing it goes through
     next(b for b in at.button if b.label == "Save triage").click().run()
     assert load_triage(tmp_path / "workspace")[event_id].comment == "my note"
+
+
+def test_events_triaged_as_done_can_be_hidden(app, workspace):
+    from analysis.anomalies.triage import save_triage
+
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    before = at.dataframe[0].value
+    (top,) = list(at.session_state["triage_seen"])
+    save_triage(workspace, top, "resolved", "fixed the CDN config")
+    at.toggle(key="an_hide_done").set_value(True).run()
+    after = at.dataframe[0].value
+    assert len(after) == len(before) - 1 and "resolved" not in set(after["status"])
