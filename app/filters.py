@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis.dimensions import METRICS, Dimension, is_tag
 from analysis.query import Filters
+from analysis.visibility.periods import PRESETS, preset_range
 from app.door import allocation_dimensions, existing, tag_labels, values
 from app.door import currencies as data_currencies
 from app.door import period as data_period
@@ -24,6 +25,7 @@ CHOICES: dict[str, tuple[str, str]] = {
     "service": ("ServiceName", "Service"),
     "region": ("RegionId", "Region"),
 }
+CUSTOM = "Custom range"
 NO_TAG = "(no tag filter)"
 NO_ALLOC = "(no owner filter)"
 
@@ -50,12 +52,32 @@ def _default_range(period: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
     return max(first, month), last
 
 
-def _parse_date(text: str | None, fallback: dt.date, period: tuple[dt.date, dt.date]) -> dt.date:
+def _linked_range(start_text: str | None, end_text: str | None, period: tuple[dt.date, dt.date],
+                  notices: list[str]) -> tuple[dt.date, dt.date]:
+    """The link's date range kept within the data; anything changed is said in `notices`."""
+    default = _default_range(period)
+    if not start_text and not end_text:
+        return default
     try:
-        value = dt.date.fromisoformat(text) if text else fallback
+        start = dt.date.fromisoformat(start_text) if start_text else default[0]
+        end = dt.date.fromisoformat(end_text) if end_text else default[1]
     except ValueError:
-        return fallback
-    return min(max(value, period[0]), period[1])
+        notices.append(f"dates {start_text!r} – {end_text!r} are not dates (YYYY-MM-DD), so the default range "
+                       "is shown")
+        return default
+    if end < start or end < period[0] or start > period[1]:
+        notices.append(f"dates {start} – {end} are outside the data ({period[0]} – {period[1]}), so the default "
+                       "range is shown")
+        return default
+    kept = max(start, period[0]), min(end, period[1])
+    if kept != (start, end):
+        notices.append(f"dates {start} – {end} reach beyond the data, so {kept[0]} – {kept[1]} is shown")
+    return kept
+
+
+def _apply_preset(period: tuple[dt.date, dt.date]) -> None:
+    if st.session_state["f_preset"] != CUSTOM:
+        st.session_state["f_range"] = preset_range(st.session_state["f_preset"], period)
 
 
 def _init_from_url(period: tuple[dt.date, dt.date], tag_keys: list[str], currencies: list[str],
@@ -64,13 +86,11 @@ def _init_from_url(period: tuple[dt.date, dt.date], tag_keys: list[str], currenc
     if st.session_state.get("_filters_seeded"):
         return
     params = st.query_params
-    start, end = _default_range(period)
-    st.session_state["f_range"] = (
-        _parse_date(params.get("start"), start, period),
-        _parse_date(params.get("end"), end, period),
-    )
     extra: dict[str, list[str]] = {}  # dimension -> values from the URL beyond the listed options
     unknown: list[str] = []
+    st.session_state["f_range"] = _linked_range(params.get("start"), params.get("end"), period, unknown)
+    st.session_state["f_complete_range"] = st.session_state["f_range"]
+    st.session_state["f_preset"] = CUSTOM
     for key, (dimension, title) in CHOICES.items():
         st.session_state[f"f_{key}"] = _checked(dimension, title, params.get_all(key), extra, unknown)
     tag = str(Dimension.tag(params.get("tag", "")))
@@ -100,7 +120,7 @@ def _checked(dimension: str, title: str, wanted: list[str], extra: dict[str, lis
         return []
     found = existing(dimension, tuple(wanted))
     extra[dimension] = found
-    unknown += [f"{title} {v!r}" for v in wanted if v not in found]
+    unknown += [f"{title} {v!r} is not in the data, so it is not applied" for v in wanted if v not in found]
     return found
 
 
@@ -151,18 +171,25 @@ def sidebar() -> View:
 
     bar = st.sidebar
     bar.header("Filters")
+    bar.selectbox("Period", [CUSTOM, *PRESETS], key="f_preset", on_change=_apply_preset, args=(period,),
+                  help="Named ranges end on the last day with data.")
     picked = bar.date_input(
         "Date range", key="f_range", min_value=period[0], max_value=period[1], format="YYYY-MM-DD",
+        on_change=lambda: st.session_state.update(f_preset=CUSTOM),
         help="Charge days to include (UTC). Overview KPIs use their own windows up to the last day with data.",
     )
-    start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (period[0], period[1]))
+    if isinstance(picked, tuple) and len(picked) == 2:
+        st.session_state["f_complete_range"] = picked
+    else:  # the first day of a new range is picked: keep showing the last complete one
+        bar.caption("Pick the last day too; until then the previous range is shown.")
+    start, end = st.session_state["f_complete_range"]
     currency = st.session_state["f_currency"]
     if len(currencies) > 1:
         currency = bar.selectbox("Billing currency", currencies, key="f_currency",
                                  help="Amounts in different currencies are never added together.")
     if st.session_state.get("f_unknown"):
-        bar.warning("This link asks for values the data does not hold, so they are not applied: "
-                    + md(", ".join(st.session_state["f_unknown"])) + ".", icon=":material/link_off:")
+        bar.warning("This link asks for what the data does not hold: " + md("; ".join(st.session_state["f_unknown"]))
+                    + ".", icon=":material/link_off:")
     for key, (dimension, title) in CHOICES.items():
         bar.multiselect(title, _options(dimension, options[key]), key=f"f_{key}", placeholder="All")
     tag = bar.selectbox("Tag", [NO_TAG, *tag_keys], key="f_tag",
