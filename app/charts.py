@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 
@@ -38,36 +40,42 @@ def top_n(frame: pd.DataFrame, column: str, n: int = 8) -> pd.DataFrame:
     return out.groupby([c for c in out.columns if c != "cost"], as_index=False)["cost"].sum()
 
 
-def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: str = "month", height: int = 320):
-    """Stacked bar chart of `cost` per `period`, coloured by `color`, with totals in the tooltip."""
-    time_unit = {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth"}[grain]
-    kind = "O" if grain == "month" else "T"  # ordinal months: one labelled bar per month
+def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: str = "month", height: int = 320,
+                 last_day: dt.date | None = None):
+    """Cost per `period` stacked by `color`: bars for months (a month the data ends inside is drawn paler
+    and said to be partial), stacked areas for weeks and days, which would be hair-thin bars."""
     title = label(color)
     frame = frame.rename(columns={color: "series"})  # field names with ':' confuse Vega-Lite shorthand
     order = frame.groupby("series")["cost"].sum().sort_values(ascending=False).index.tolist()
     if OTHER in order:  # the folded rest goes last, in grey
         order = [s for s in order if s != OTHER] + [OTHER]
-    palette = _scale(order)
-    axis_format = _axis_format(currency)
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{time_unit}(period):{kind}", title=None,
-                    axis=alt.Axis(format="%b %Y", labelAngle=0) if kind == "O" else alt.Axis()),
-            y=alt.Y("sum(cost):Q", title=f"Cost ({currency or 'USD'})", axis=alt.Axis(format=axis_format)),
-            color=alt.Color("series:N", title=title, sort=order, scale=palette,
-                            legend=alt.Legend(labelLimit=240)),
-            order=alt.Order("color_rank:Q"),
-            tooltip=[
-                alt.Tooltip(f"{time_unit}(period):T", title="Period"),
-                alt.Tooltip("series:N", title=title),
-                alt.Tooltip("sum(cost):Q", title="Cost", format=",.2f"),
-            ],
-        )
-        .transform_calculate(color_rank=f"indexof({order!r}, datum.series)")
-        .properties(height=height)
-    )
+    y = alt.Y("sum(cost):Q", title=f"Cost ({currency or 'USD'})", axis=alt.Axis(format=_axis_format(currency)),
+              stack=True)
+    colour = alt.Color("series:N", title=title, sort=order, scale=_scale(order), legend=alt.Legend(labelLimit=240))
+    tooltip = [alt.Tooltip("series:N", title=title), alt.Tooltip("sum(cost):Q", title="Cost", format=TIP)]
+    if grain != "month":
+        chart = alt.Chart(frame).mark_area(opacity=0.9).encode(
+            x=alt.X("period:T", title=None), y=y, color=colour, order=alt.Order("color_rank:Q"),
+            tooltip=[alt.Tooltip("period:T", title="Week of" if grain == "week" else "Day"), *tooltip])
+    else:
+        frame = frame.assign(note=_month_notes(frame["period"], last_day))
+        chart = alt.Chart(frame).mark_bar().encode(
+            x=alt.X("yearmonth(period):O", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
+            y=y, color=colour, order=alt.Order("color_rank:Q"),
+            opacity=alt.condition("datum.note == ''", alt.value(1.0), alt.value(0.45)),
+            tooltip=[alt.Tooltip("yearmonth(period):T", title="Month"), alt.Tooltip("note:N", title="Note"),
+                     *tooltip])
+    return chart.transform_calculate(color_rank=f"indexof({order!r}, datum.series)").properties(height=height)
+
+
+def _month_notes(periods: pd.Series, last_day: dt.date | None) -> list[str]:
+    """'partial: to 29 Nov' for a month the data ends inside, else ''."""
+    if last_day is None:
+        return [""] * len(periods)
+    month_end = (pd.Timestamp(last_day) + pd.offsets.MonthEnd(0)).date()
+    partial = last_day < month_end
+    return [f"partial: to {last_day:%d %b}" if partial and p.date() == last_day.replace(day=1) else ""
+            for p in pd.to_datetime(periods)]
 
 
 def horizontal_bars(frame: pd.DataFrame, category: str, value: str, currency: str | None,

@@ -43,7 +43,8 @@ else:
 total = float(series["cost"].sum())
 last_day = view.filters.end - dt.timedelta(days=1)
 st.caption(f"{METRICS[view.metric]} · {money(total, cur, precise=True)} in total, {view.filters.start:%d %b %Y} – {last_day:%d %b %Y}")
-st.altair_chart(stacked_bars(top_n(chart_frame, key, int(top)), key, cur, grain, height=380), width="stretch")
+st.altair_chart(stacked_bars(top_n(chart_frame, key, int(top)), key, cur, grain, height=380,
+                             last_day=view.filters.end - dt.timedelta(days=1)), width="stretch")
 
 table = series.pivot_table(index=list(by), columns="period", values="cost", aggfunc="sum", fill_value=0.0)
 fmt = {"day": "%Y-%m-%d", "week": "wk %Y-%m-%d", "month": "%Y-%m"}[grain]

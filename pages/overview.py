@@ -1,5 +1,7 @@
 """Overview: headline KPIs, spend trend, top movers and tag coverage."""
 
+import datetime as dt
+
 import streamlit as st
 
 from analysis.dimensions import METRICS
@@ -35,7 +37,7 @@ for column, dimension, title in ((left, "ProviderName", "Spend by provider"),
         if series.empty:
             empty_state("No spend in the selected range and filters.")
         else:
-            st.altair_chart(stacked_bars(top_n(series, dimension), dimension, cur), width="stretch")
+            st.altair_chart(stacked_bars(top_n(series, dimension), dimension, cur, last_day=view.filters.end - dt.timedelta(days=1)), width="stretch")
 
 st.subheader("Top movers by service", help="Last 30 days against the 30 days before, up to the last day with data.")
 increases, decreases = top_movers(view.filters, view.metric)

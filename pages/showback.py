@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from analysis.allocation.rules import RulesError, parse_rules
-from analysis.allocation.split import ALL_OWNERS, by_owner, showback_table
+from analysis.allocation.split import ALL_OWNERS, by_owner, complete_months, showback_table
 from analysis.reports.safe_csv import download_name, safe_csv
 from app.charts import horizontal_bars, stacked_bars, top_n
 from app.door import allocation, owner_breakdown, rules_problem, saved_rules_text
@@ -33,11 +33,12 @@ cur = view.currency
 wide = by_owner(long)
 st.caption("Each owner's cost is its direct cost (placed by the rules) plus its part of shared costs "
            "(split per month by the shared-cost rules). Totals equal the bill to the cent.")
+last_day = view.filters.end - dt.timedelta(days=1)
 chart = wide.rename(columns={"month": "period", "total": "cost", "owner": "Owner"})[["period", "Owner", "cost"]]
-st.altair_chart(stacked_bars(top_n(chart, "Owner", 12), "Owner", cur, "month", height=340), width="stretch")
+st.altair_chart(stacked_bars(top_n(chart, "Owner", 12), "Owner", cur, "month", height=340,
+                             last_day=last_day), width="stretch")
 
-table = showback_table(wide)
-latest = [c for c in table.columns if c[:4].isdigit()][-1]  # month columns are YYYY-MM
+table = showback_table(wide, last_day)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: money_column(c, cur) for c in table.columns if c != "Owner"})
 st.download_button("Download owner × month (CSV)",
@@ -53,9 +54,13 @@ mine = wide[wide["owner"] == owner]
 c1, c2, c3 = st.columns(3)
 c1.metric("Direct", money(float(mine["direct"].sum()), cur), border=True)
 c2.metric("Shared", money(float(mine["shared"].sum()), cur), border=True)
-last_two = mine.sort_values("month").tail(2)["total"].tolist()
-c3.metric(f"Latest month ({latest})", money(last_two[-1] if last_two else 0.0, cur),
-          money(last_two[-1] - last_two[0], cur) if len(last_two) == 2 else None, delta_color="inverse", border=True)
+whole = complete_months(mine, last_day).sort_values("month").tail(2)
+last_two = whole["total"].tolist()
+c3.metric(f"Last full month ({whole['month'].iloc[-1]:%b %Y})" if len(whole) else "Last full month",
+          money(last_two[-1] if last_two else 0.0, cur),
+          money(last_two[-1] - last_two[0], cur) if len(last_two) == 2 else None, delta_color="inverse", border=True,
+          help="Compared with the month before; a month the range ends inside is left out, so whole months are "
+               "compared with whole months.")
 sources = long[(long["owner"] == owner) & (long["kind"] == "shared")].groupby("source")["cost"].sum()
 if not sources.empty:
     st.markdown("Shared part comes from: " + ", ".join(f"**{md(s)}** {md(money(v, cur))}" for s, v in sources.items()))

@@ -6,6 +6,7 @@ source total; nothing is dropped. Shared cost with no owner to take it goes to U
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import ibis.expr.types as ir
@@ -116,16 +117,25 @@ def by_owner(long: pd.DataFrame) -> pd.DataFrame:
 ALL_OWNERS = "All owners"
 
 
-def showback_table(wide: pd.DataFrame) -> pd.DataFrame:
-    """Owner rows x month columns (`YYYY-MM`) with `Total` first and the change of the latest month,
-    largest total first, then an `All owners` row. Amounts are rounded to cents so that every column's
-    owners add up to its `All owners` figure (largest remainder)."""
+def complete_months(wide: pd.DataFrame, last_day: dt.date) -> pd.DataFrame:
+    """The rows of `wide` in months that end on or before `last_day` (the data's or the range's last day)."""
+    ends = (pd.to_datetime(wide["month"]) + pd.offsets.MonthEnd(0)).dt.date
+    return wide[(ends <= last_day).to_numpy()]
+
+
+def showback_table(wide: pd.DataFrame, last_day: dt.date) -> pd.DataFrame:
+    """Owner rows x month columns (`YYYY-MM`; a month that ends after `last_day` is labelled
+    `YYYY-MM (to DD Mon)`) with `Total` first, largest total first, then an `All owners` row, and the
+    change between the two latest complete months (a partial month is never compared with a whole one).
+    Amounts are rounded to cents so that every column's owners add up to its `All owners` figure."""
     table = wide.pivot_table(index="owner", columns="month", values="total", aggfunc="sum", fill_value=0.0)
-    table.columns = [m.strftime("%Y-%m") for m in table.columns]
+    complete = set(complete_months(pd.DataFrame({"month": table.columns}), last_day)["month"])
+    table.columns = [m.strftime("%Y-%m") + ("" if m in complete else f" (to {last_day:%d %b})") for m in table.columns]
     months = list(table.columns)
     table.insert(0, "Total", table.sum(axis=1))
     table = round_columns(table.sort_values("Total", ascending=False), ["Total", *months])
     table.loc[ALL_OWNERS] = table.sum(axis=0).round(2)
-    if len(months) > 1:
-        table[f"Change {months[-1]} vs {months[-2]}"] = (table[months[-1]] - table[months[-2]]).round(2)
+    whole = [m for m in months if "(to" not in m]
+    if len(whole) > 1:
+        table[f"Change {whole[-1]} vs {whole[-2]}"] = (table[whole[-1]] - table[whole[-2]]).round(2)
     return table.rename_axis("Owner").reset_index()

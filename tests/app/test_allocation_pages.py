@@ -85,3 +85,12 @@ def test_rules_that_do_not_fit_the_data_cannot_be_saved_and_pages_say_so(app, wo
     assert not [o for o in at.selectbox(key="x_by").options if "allocation" in o]
     assert not [s for s in at.sidebar.selectbox if s.label == "Allocation owner"] or \
         at.sidebar.selectbox(key="f_alloc").options == ["(no owner filter)"]
+
+
+def test_a_partial_month_is_labelled_and_never_compared_with_a_whole_one(app):
+    at = app.run()
+    at.switch_page("../pages/showback.py").run()
+    columns = list(at.dataframe[0].value.columns)
+    assert "2026-11 (to 15 Nov)" in columns  # the sample ends on 15 Nov
+    assert "Change 2026-10 vs 2026-09" in columns and not [c for c in columns if c.startswith("Change 2026-11")]
+    assert next(m for m in at.metric if m.label.startswith("Last full month")).label == "Last full month (Oct 2026)"

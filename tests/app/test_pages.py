@@ -283,3 +283,21 @@ def test_a_half_picked_range_keeps_the_previous_one(app, sample_frame):
     assert "Pick the last day too" in at.sidebar.caption[0].value
     assert at.query_params["start"] in (RANGE_START.isoformat(), [RANGE_START.isoformat()])  # URL unchanged
     assert _metric(at, "Last 30 days") == before
+
+
+def test_explore_draws_weeks_and_days_as_areas_and_marks_a_partial_month(app):
+    import json as _json
+
+    at = app.run()
+    at.switch_page("../pages/explore.py").run()
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = _json.loads(chart.spec)
+    assert spec["mark"]["type"] == "bar" and spec["encoding"]["opacity"]["condition"]["value"] == 1.0
+    import pyarrow as pa
+
+    tables = [pa.ipc.open_stream(d.data.data).read_all() for d in chart.datasets]
+    notes = {n for t in tables if "note" in t.column_names for n in t.column("note").to_pylist()}
+    assert "partial: to 15 Nov" in notes  # the sample ends on 15 Nov: November is drawn paler, and said so
+    at.selectbox(key="x_grain").select("week").run()
+    spec = _json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["mark"]["type"] == "area"  # not hundreds of hair-thin bars
