@@ -114,9 +114,11 @@ def forecast(history: pd.DataFrame, band: pd.DataFrame, parts: pd.DataFrame, fir
     """Recent actual days, then the forecast of the total with its interval. With `title` (a dimension's
     label), the history and the parts' forecasts are stacked by series, in the order of `history`'s columns."""
     y_title, axis_format = f"Daily cost ({currency or 'USD'})", _axis_format(currency)
+    # Spend that was never negative is drawn from zero up, whatever a part's reconciled forecast does.
+    scale = alt.Scale(domainMin=0, clamp=True) if (history.to_numpy() >= 0).all() else alt.Scale()
     x = alt.X("day:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
     band_layer = alt.Chart(band).mark_area(opacity=0.35, color=BAND).encode(
-        x=x, y=alt.Y("lower:Q", title=y_title, axis=alt.Axis(format=axis_format)), y2="upper:Q",
+        x=x, y=alt.Y("lower:Q", title=y_title, axis=alt.Axis(format=axis_format), scale=scale), y2="upper:Q",
         tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("forecast:Q", title="Total forecast", format=TIP),
                  alt.Tooltip("lower:Q", title=f"Low ({interval})", format=TIP),
                  alt.Tooltip("upper:Q", title=f"High ({interval})", format=TIP)])
@@ -127,7 +129,7 @@ def forecast(history: pd.DataFrame, band: pd.DataFrame, parts: pd.DataFrame, fir
     if title is None:
         actual = history.sum(axis=1).rename("cost").rename_axis("day").reset_index()
         actual_layer = alt.Chart(actual).mark_line(color=ACTUAL, strokeWidth=1.5).encode(
-            x=x, y=alt.Y("cost:Q", title=y_title, axis=alt.Axis(format=axis_format)),
+            x=x, y=alt.Y("cost:Q", title=y_title, axis=alt.Axis(format=axis_format), scale=scale),
             tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("cost:Q", title="Actual", format=TIP)])
         chart = band_layer + actual_layer + total_line + today
     else:
@@ -136,13 +138,14 @@ def forecast(history: pd.DataFrame, band: pd.DataFrame, parts: pd.DataFrame, fir
         rank = f"indexof({order!r}, datum.series)"
         actual = history.rename_axis("day").reset_index().melt("day", var_name="series", value_name="cost")
         actual_layer = alt.Chart(actual).mark_area(opacity=0.85).encode(
-            x=x, y=alt.Y("cost:Q", stack=True, title=y_title, axis=alt.Axis(format=axis_format)), color=colour,
+            x=x, y=alt.Y("cost:Q", stack=True, title=y_title, axis=alt.Axis(format=axis_format), scale=scale),
+            color=colour,
             order=alt.Order("rank:Q"),
             tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("series:N", title=title),
                      alt.Tooltip("cost:Q", title="Actual", format=TIP)]).transform_calculate(rank=rank)
         # The parts' forecasts are stacked like the history: reconciled, they add up to the total line.
         part_areas = alt.Chart(parts).mark_area(opacity=0.45).encode(
-            x=x, y=alt.Y("forecast:Q", stack=True), color=colour, order=alt.Order("rank:Q"),
+            x=x, y=alt.Y("forecast:Q", stack=True, scale=scale), color=colour, order=alt.Order("rank:Q"),
             tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("series:N", title=title),
                      alt.Tooltip("forecast:Q", title="Forecast", format=TIP),
                      alt.Tooltip("lower:Q", title=f"Low ({interval})", format=TIP),

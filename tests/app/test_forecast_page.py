@@ -1,6 +1,7 @@
 """The Forecast page: its numbers match `analysis.forecast.report` on the same cache, the parts of a forecast
 by dimension add up to the total, and the horizon only slices the forecast."""
 
+import json
 import re
 
 import pytest
@@ -84,6 +85,9 @@ def test_forecast_by_service_adds_up_to_the_total(app, sample_frame):
     assert set(parts["series"].iloc[:5]) <= services
     assert money(parts["forecast"].sum()) == total == _metric(at, "Forecast, next 30 days").value
     assert (parts["lower"] <= parts["forecast"]).all() and (parts["forecast"] <= parts["upper"]).all()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)  # spend never negative: the axis starts at 0
+    scales = [layer["encoding"]["y"].get("scale", {}) for layer in spec["layer"] if "y" in layer["encoding"]]
+    assert scales and all(s.get("domainMin") == 0 for s in scales if s)
 
 
 def test_choosing_a_model_forecasts_and_backtests_with_it(app, sample_cache):
