@@ -25,6 +25,7 @@ CHOICES: dict[str, tuple[str, str]] = {
     "service": ("ServiceName", "Service"),
     "region": ("RegionId", "Region"),
 }
+SIDEBAR_PARAMS = {"start", "end", *CHOICES, "tag", "tagv", "alloc", "owner", "metric", "currency"}
 CUSTOM = "Custom range"
 NO_TAG = "(no tag filter)"
 NO_ALLOC = "(no owner filter)"
@@ -150,6 +151,7 @@ def _write_url(view: View, tag: str, tag_values: list[str], alloc: str, owners: 
         params["metric"] = view.metric
     if view.currency:
         params["currency"] = view.currency
+    params |= {k: st.query_params.get_all(k) for k in st.query_params if k not in SIDEBAR_PARAMS}  # pages' own
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(params)

@@ -6,7 +6,7 @@ import streamlit as st
 from analysis.anomalies.triage import STATUSES, TriageError, event_id, load_triage, save_triage
 from analysis.dimensions import label
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
-from app import charts
+from app import charts, url
 from app.charts import horizontal_bars
 from app.door import (
     TOTAL,
@@ -25,14 +25,19 @@ st.caption("Each day is judged only on the days before it, as a daily run would:
            "level and weekday rhythm, month-start charges compared with earlier month starts, and a band from "
            "the series' own noise. Consecutive flagged days form one event.")
 levels = scope_dimensions()
+url.seed("monitor", "an_level", levels[3], levels, label="Monitor")
+url.seed("sensitivity", "an_sens", 0.5, None, float, label="Sensitivity")
+url.seed("min_impact", "an_min", 100.0, None, float, label="Min impact")
+url.seed("min_pct", "an_pct", 10.0, None, float, label="Min impact %")
+url.seed("usage", "an_usage", True, (True, False), url.flag, label="Usage charges only")
 with st.form("anomaly_controls"):
     c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
-    level = c1.selectbox("Monitor", levels, index=3, key="an_level", format_func=scope_label)
-    sensitivity = c2.slider("Sensitivity", 0.0, 1.0, 0.5, 0.05, key="an_sens",
+    level = c1.selectbox("Monitor", levels, key="an_level", format_func=scope_label)
+    sensitivity = c2.slider("Sensitivity", 0.0, 1.0, step=0.05, key="an_sens",
                             help="Higher flags more. At 0.5 a day must be 6 robust deviations from expected.")
-    min_impact = c3.number_input(f"Min impact ({view.currency or 'USD'})", 0.0, value=100.0, step=50.0, key="an_min")
-    min_pct = c4.number_input("Min impact %", 0.0, value=10.0, step=5.0, key="an_pct")
-    usage_only = st.checkbox("Usage charges only (credits, refunds, tax and purchases are left out)", True,
+    min_impact = c3.number_input(f"Min impact ({view.currency or 'USD'})", 0.0, step=50.0, key="an_min")
+    min_pct = c4.number_input("Min impact %", 0.0, step=5.0, key="an_pct")
+    usage_only = st.checkbox("Usage charges only (credits, refunds, tax and purchases are left out)",
                              key="an_usage")
     st.form_submit_button("Scan", icon=":material/search:")
 
@@ -71,7 +76,11 @@ selection = st.dataframe(
                    "impact": money_column("Impact", view.currency), "status": "Triage"},
 )
 rows = selection.selection.rows if selection and selection.selection else []
-event = shown.iloc[rows[0] if rows else 0]
+url.seed("event", "an_event", None, list(shown["id"]), label="Event")
+linked = shown.index[shown["id"] == st.session_state["an_event"]]
+event = shown.iloc[rows[0]] if rows else (shown.loc[linked[0]] if len(linked) else shown.iloc[0])
+url.publish({"monitor": level, "sensitivity": sensitivity, "min_impact": min_impact, "min_pct": min_pct,
+             "usage": usage_only, "event": event["id"]})
 cur = view.currency
 
 st.subheader(f"{md(event['group'])}: {event['kind']} from {event['start']:%d %b %Y}")

@@ -8,6 +8,7 @@ from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
 from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.rounding import round_columns
+from app import url
 from app.charts import stacked_bars, top_n
 from app.door import allocation_dimensions, dimension_label, tag_keys
 from app.door import series as spend_series
@@ -17,14 +18,19 @@ view = page_view("Explore")
 
 choices = [*DIMENSIONS, *tag_keys(), *allocation_dimensions()]
 names = {d: dimension_label(d) for d in choices}
+url.seed("group", "x_by", "ServiceName", choices, label="Grouping")
+url.seed("then", "x_by2", "(none)", ["(none)", *choices], label="Second grouping")
+url.seed("grain", "x_grain", "month", GRAINS, label="Grain")
+url.seed("top", "x_top", 10, range(3, 26), url.number, label="Series in chart")
 c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
-first = c1.selectbox("Group by", choices, index=choices.index("ServiceName"), format_func=names.get, key="x_by")
+first = c1.selectbox("Group by", choices, format_func=names.get, key="x_by")
 second = c2.selectbox("Then by (optional)", ["(none)", *[d for d in choices if d != first]],
                       format_func=lambda d: names.get(d, d), key="x_by2")
-grain = c3.selectbox("Grain", GRAINS, index=2, format_func=str.capitalize, key="x_grain")
-top = c4.number_input("Series in chart", min_value=3, max_value=25, value=10, key="x_top",
+grain = c3.selectbox("Grain", GRAINS, format_func=str.capitalize, key="x_grain")
+top = c4.number_input("Series in chart", min_value=3, max_value=25, key="x_top",
                       help="The rest is shown as Other in the chart; the table keeps every row.")
 by = (first,) if second == "(none)" else (first, second)
+url.publish({"group": first, "then": second, "grain": grain, "top": top})
 
 with st.spinner("Querying…"):
     series = spend_series(view.filters, view.metric, grain, by)

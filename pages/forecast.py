@@ -10,7 +10,7 @@ from analysis.forecast import METHODS
 from analysis.forecast.models import LABELS
 from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.rounding import round_columns
-from app import charts, forecast_panels
+from app import charts, forecast_panels, url
 from app.door import TOTAL, dimension_label, forecast_accuracy, forecast_view, scope_dimensions, scope_label
 from app.ui import empty_state, md, money_column, page_view
 
@@ -22,6 +22,12 @@ st.caption("Daily spend ahead from a backtest-weighted combination of statsmodel
            "this data.")
 
 dimensions = scope_dimensions()
+url.seed("dimension", "fc_dimension", TOTAL, dimensions, label="Dimension")
+url.seed("model", "fc_method", "auto", METHODS, label="Model")
+url.seed("fy", "fc_fiscal", 1, range(1, 13), url.number, label="Fiscal year start")
+url.seed("horizon", "fc_horizon", 30, range(7, 91), url.number, label="Horizon")
+url.seed("interval", "fc_level", 0.8, (0.5, 0.8, 0.9, 0.95), url.number, label="Interval")
+url.seed("fc_top", "fc_top", 5, range(2, 11), url.number, label="Top N")
 with st.form("forecast_controls"):
     c1, c2, c3 = st.columns(3)
     dimension = c1.selectbox("Dimension", dimensions, key="fc_dimension",
@@ -33,12 +39,14 @@ with st.form("forecast_controls"):
     fiscal = c3.selectbox("Fiscal year starts", range(1, 13), key="fc_fiscal",
                           format_func=lambda m: calendar.month_name[m])
     c1, c2, c3 = st.columns(3)
-    horizon = c1.slider("Horizon (days)", 7, 90, 30, key="fc_horizon")
-    level = c2.select_slider("Interval", [0.5, 0.8, 0.9, 0.95], 0.8, key="fc_level",
+    horizon = c1.slider("Horizon (days)", 7, 90, key="fc_horizon")
+    level = c2.select_slider("Interval", [0.5, 0.8, 0.9, 0.95], key="fc_level",
                              format_func="{:.0%}".format,
                              help="Share of actual days the interval should hold.")
-    top = c3.slider("Top N", 2, 10, 5, key="fc_top", help="Values forecast on their own when by a dimension.")
+    top = c3.slider("Top N", 2, 10, key="fc_top", help="Values forecast on their own when by a dimension.")
     st.form_submit_button("Forecast", icon=":material/trending_up:")
+url.publish({"dimension": dimension, "model": method, "fy": fiscal, "horizon": horizon, "interval": level,
+             "fc_top": top})
 
 by = None if dimension == TOTAL else dimension
 # The forecast uses all history up to the range's end, so the range start is left out of the cache key.

@@ -301,3 +301,37 @@ def test_explore_draws_weeks_and_days_as_areas_and_marks_a_partial_month(app):
     at.selectbox(key="x_grain").select("week").run()
     spec = _json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["mark"]["type"] == "area"  # not hundreds of hair-thin bars
+
+
+def test_a_link_reproduces_each_pages_own_controls(app, sample_frame):
+    app.query_params.update({"provider": "AWS", "group": "tag:team", "grain": "week", "top": "5"})
+    at = app.run()
+    at.switch_page("../pages/explore.py").run()
+    assert (at.selectbox(key="x_by").value, at.selectbox(key="x_grain").value, at.number_input(key="x_top").value) \
+        == ("tag:team", "week", 5)
+    assert at.query_params["group"] in ("tag:team", ["tag:team"]) and at.query_params["provider"] in ("AWS", ["AWS"])
+    aws = in_range(sample_frame[sample_frame["ProviderName"] == "AWS"])
+    assert f"${aws['EffectiveCost'].sum():,.2f} in total" in next(c.value for c in at.caption if "in total" in c.value)
+
+    forecast = app_test()
+    forecast.query_params.update({"dimension": "ServiceName", "horizon": "14", "interval": "0.9", "fc_top": "3"})
+    forecast.run()
+    forecast.switch_page("../pages/forecast.py").run()
+    assert (forecast.selectbox(key="fc_dimension").value, forecast.slider(key="fc_horizon").value,
+            forecast.slider(key="fc_top").value) == ("ServiceName", 14, 3)
+    assert any(m.label == "Forecast, next 14 days" for m in forecast.metric)
+
+    anomalies = app_test()
+    anomalies.query_params.update({"monitor": "ProviderName", "usage": "false", "group": "Nope"})
+    anomalies.run()
+    anomalies.switch_page("../pages/anomalies.py").run()
+    assert anomalies.selectbox(key="an_level").value == "ProviderName" and not anomalies.checkbox(key="an_usage").value
+    assert "group" not in anomalies.query_params  # another page's control is not carried along
+
+
+def test_a_link_value_a_page_cannot_show_is_a_notice(app):
+    app.query_params.update({"grain": "fortnight"})
+    at = app.run()
+    at.switch_page("../pages/explore.py").run()
+    assert at.selectbox(key="x_grain").value == "month"
+    assert "Grain 'fortnight' from the link is not available here" in at.warning[0].value.replace("\\", "")

@@ -123,3 +123,21 @@ def test_upload_is_one_transaction_and_a_restated_month_replaces(page, app_url, 
     expect(page.locator("[data-testid='stMetric']", has_text="Rows").locator("[data-testid='stMetricValue']")
            ).to_have_text(f"{rows_before + 999:,}", timeout=30_000)
     _no_exception(page)
+
+
+def test_a_shared_link_opens_the_same_view(page, app_url, sample_frame):
+    from tests.app.conftest import in_range
+
+    page.goto(f"{app_url}/explore?provider=AWS&group=RegionId&grain=week&top=5&metric=BilledCost")
+    expect(page.get_by_role("heading", name="Explore", exact=True)).to_be_visible(timeout=60_000)
+    aws = in_range(sample_frame[sample_frame["ProviderName"] == "AWS"])
+    caption = page.locator("[data-testid='stCaptionContainer']", has_text="in total")
+    expect(caption).to_contain_text(f"${aws['BilledCost'].sum():,.2f} in total", timeout=60_000)
+    expect(page.get_by_role("combobox", name="Grain")).to_have_value("Week")
+    expect(page.get_by_role("combobox", name="Group by")).to_have_value(re.compile("Region"))
+    expect(page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first
+           ).to_be_visible(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    for kept in ("provider=AWS", "group=RegionId", "grain=week", "top=5", "metric=BilledCost"):
+        assert kept in page.url
+    _no_exception(page)
