@@ -50,7 +50,8 @@ def kpis(fc: ForecastView, horizon: int, pct: str, metric: str, cur: str | None)
     else:
         c3.metric("Fiscal year (projected)", "—", border=True,
                   help="The fiscal year ends beyond the projections.")
-    c4.metric("Method", "Automatic" if fc.blended else fc.method, "weighted blend" if fc.blended else None,
+    short = "Automatic" if fc.blended else fc.method.split(",")[0]  # the full name is in the help and below
+    c4.metric("Method", short, "weighted blend" if fc.blended else None,
               delta_color="off", delta_arrow="off", border=True, help=fc.method)
     st.caption(f"Method of the total: {fc.method}.")
 

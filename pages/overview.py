@@ -48,14 +48,12 @@ mover_columns = {
     "change": money_column("Change", cur),
     "change_pct": st.column_config.NumberColumn("Change %", format="percent"),
 }
-up, down = st.columns(2)
-for column, frame, title in ((up, increases, "Largest increases"), (down, decreases, "Largest decreases")):
-    with column:
-        st.markdown(f"**{title}**")
-        if frame.empty:
-            st.caption("None in this period.")
-        else:
-            st.dataframe(frame, hide_index=True, column_config=mover_columns, width="stretch")
+for frame, title in ((increases, "Largest increases"), (decreases, "Largest decreases")):  # full width: no cut-off
+    st.markdown(f"**{title}**")
+    if frame.empty:
+        st.caption("None in this period.")
+    else:
+        st.dataframe(frame, hide_index=True, column_config=mover_columns, width="stretch")
 
 st.subheader("Tag coverage", help="Share of cost in the selected range that carries each tag key.")
 coverage = tag_coverage(view.filters, view.metric)

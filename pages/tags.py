@@ -1,12 +1,15 @@
 """Tags: coverage per key, untagged cost, and the required-tags policy with its violations."""
 
 import datetime as dt
+from collections import Counter
 
 import streamlit as st
 
 from analysis.dimensions import Dimension
 from analysis.reports.safe_csv import download_name, safe_csv
+from analysis.store.tag_columns import display_key
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
+from analysis.tags.hygiene import similar_keys
 from analysis.tags.policy import FILE_NAME as POLICY_FILE
 from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
 from app.charts import horizontal_bars
@@ -39,6 +42,11 @@ else:
                         for k, sp in variants.items()),
             icon=":material/spellcheck:",
         )
+    labels = {col: display_key(Counter(sp)) for col, sp in spellings.items()}
+    for group in similar_keys(labels.values()):
+        st.warning("These keys look like one key written in different ways (they are counted apart): "
+                   + ", ".join(f"**{md(k)}**" for k in group) + ". Pick one spelling at the source.",
+                   icon=":material/spellcheck:")
 
 left, right = st.columns(2)
 for column, dimension, title in ((left, "ServiceName", "Untagged cost by service"),

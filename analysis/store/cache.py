@@ -41,7 +41,7 @@ from analysis.focus.schema import SOURCE_COLUMN, TAG_PREFIX, TAGGED_COLUMN
 from analysis.focus.summary import frame_summary, merge_summaries
 from analysis.store.files import atomic_write, file_lock, fsync
 from analysis.store.tables import DATE, LINES, daily_rollup
-from analysis.store.tag_columns import display_key, extract_tag_columns
+from analysis.store.tag_columns import count_spellings, display_key, extract_tag_columns
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
@@ -237,6 +237,7 @@ class FocusCache:
                 in_tags_only = sorted({display_key(in_json[c]) for c in tags.seen_in_json})
                 result = LoadResult(new, replaced, emptied, in_tags_only, dry_run)
                 if not dry_run:
+                    spellings, in_json = _recount([*kept, *new], tags.columns, spellings, in_json)
                     self._commit(manifest, [s.__dict__ for s in [*kept, *new]], spellings, in_json, limits)
                 return result
             except BaseException as error:
@@ -270,8 +271,10 @@ class FocusCache:
             kept = [s for s in manifest["sources"] if s["id"] != source_id]
             if len(kept) == len(manifest["sources"]):
                 raise CacheError(f"No loaded source has id {source_id!r}.")
-            self._commit(manifest, kept, _counters(manifest["tag_spellings"]),
-                         _counters(manifest.get("tags_in_json", {})), LoadLimits(), recount=True)
+            spellings, in_json = _recount([Source(**k) for k in kept], set(manifest["tag_spellings"]),
+                                          _counters(manifest["tag_spellings"]),
+                                          _counters(manifest.get("tags_in_json", {})))
+            self._commit(manifest, kept, spellings, in_json, LoadLimits(), recount=True)
 
     def _stage(self, delivery: Delivery, kind: str, tags: TagColumns, spellings: dict[str, Counter],
                in_json: dict[str, Counter], written: list[Path], dry_run: bool) -> Source:
@@ -288,9 +291,11 @@ class FocusCache:
             for j, (key, part) in enumerate(cached.groupby(keys, sort=True, dropna=False)):
                 entry = periods.setdefault(key, {"provider": key[0], "billing_account": key[1],
                                                  "billing_period": key[2], "restates": key[3] == "yes",
-                                                 "files": [], "rows": 0, "summary": None})
+                                                 "files": [], "rows": 0, "summary": None, "tag_spellings": {}})
                 part = part.reset_index(drop=True)
                 entry["rows"] += len(part)
+                for column, counter in count_spellings(part["Tags"]).items():
+                    entry["tag_spellings"][column] = dict(Counter(entry["tag_spellings"].get(column, {})) + counter)
                 entry["summary"] = merge_summaries([s for s in (entry["summary"], frame_summary(part)) if s])
                 if dry_run:
                     continue
@@ -419,6 +424,21 @@ def _replace(base: list[Source], new: list[Source], keep_both: bool
 
 def _key(period: dict) -> tuple[str, str, str]:
     return period["provider"], period["billing_account"], period["billing_period"]
+
+
+def _recount(sources: list[Source], columns: set[str], spellings: dict[str, Counter], in_json: dict[str, Counter]
+             ) -> tuple[dict[str, Counter], dict[str, Counter]]:
+    """Tag key spellings counted again from the billing periods the sources still hold, so that a removed
+    or replaced delivery's spellings go with it. Caches written before periods kept their spellings are
+    left with the running counts."""
+    periods = [p for s in sources for p in s.periods]
+    if not all("tag_spellings" in p for p in periods):
+        return spellings, in_json
+    counted: tuple[dict[str, Counter], dict[str, Counter]] = ({}, {})
+    for period in periods:
+        for column, spelled in period["tag_spellings"].items():
+            counted[0 if column in columns else 1].setdefault(column, Counter()).update(spelled)
+    return counted
 
 
 def _counters(raw: dict[str, dict[str, int]]) -> dict[str, Counter]:

@@ -41,6 +41,23 @@ def _parse(text: object) -> dict[str, str]:
     return pairs
 
 
+def count_spellings(tags: pd.Series) -> dict[str, Counter]:
+    """Per tag column name, how many rows wrote the key each way (`Team`: 3, `team`: 5)."""
+    codes, uniques = pd.factorize(tags, use_na_sentinel=True)
+    return _spellings([_parse(u) for u in uniques], codes)
+
+
+def _spellings(parsed: list[dict[str, str]], codes: np.ndarray) -> dict[str, Counter]:
+    rows_per_unique = np.bincount(codes[codes >= 0], minlength=len(parsed))
+    spellings: dict[str, Counter] = {}
+    for i, pairs in enumerate(parsed):
+        for key in pairs:
+            column = tag_column(key)
+            if column != TAG_PREFIX:
+                spellings.setdefault(column, Counter())[key] += int(rows_per_unique[i])
+    return spellings
+
+
 def extract_tag_columns(
     tags: pd.Series, allowed: Callable[[list[str]], set[str]] | None = None
 ) -> tuple[pd.DataFrame, dict[str, Counter]]:
@@ -53,13 +70,7 @@ def extract_tag_columns(
     """
     codes, uniques = pd.factorize(tags, use_na_sentinel=True)
     parsed = [_parse(u) for u in uniques]
-    rows_per_unique = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    spellings: dict[str, Counter] = {}
-    for i, pairs in enumerate(parsed):
-        for key in pairs:
-            column = tag_column(key)
-            if column != TAG_PREFIX:
-                spellings.setdefault(column, Counter())[key] += int(rows_per_unique[i])
+    spellings = _spellings(parsed, codes)
     ranked = sorted(spellings, key=lambda c: (-spellings[c].total(), c))
     chosen = set(ranked) if allowed is None else set(allowed(ranked)) & set(ranked)
     per_column: dict[str, list[object]] = {c: [None] * (len(uniques) + 1) for c in chosen}

@@ -335,3 +335,20 @@ def test_a_link_value_a_page_cannot_show_is_a_notice(app):
     at.switch_page("../pages/explore.py").run()
     assert at.selectbox(key="x_grain").value == "month"
     assert "Grain 'fortnight' from the link is not available here" in at.warning[0].value.replace("\\", "")
+
+
+def test_tags_page_warns_about_one_key_written_two_ways(tmp_path, monkeypatch):
+    from analysis.store.cache import Delivery, FocusCache
+
+    start = pd.date_range("2026-10-01", periods=4, freq="D", tz="UTC")
+    frame = pd.DataFrame({"ChargePeriodStart": start, "ChargePeriodEnd": start + pd.Timedelta(days=1),
+                          "BilledCost": 1.0, "EffectiveCost": 1.0, "BillingCurrency": "USD", "ProviderName": "AWS",
+                          "ResourceId": ["a", "b", "c", "d"],
+                          "Tags": ['{"cost-center": "1"}', '{"costcenter": "2"}', '{"team": "x"}', None]})
+    FocusCache(tmp_path / "cache").load([Delivery("keys.csv", [frame], "k")])
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(tmp_path / "workspace"))
+    at = app_test().run()
+    at.switch_page("../pages/tags.py").run()
+    warning = next(w.value for w in at.warning if "written in different ways" in w.value).replace("\\", "")
+    assert "**cost-center**, **costcenter**" in warning

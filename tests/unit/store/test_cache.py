@@ -233,3 +233,19 @@ def test_rows_without_billing_account_or_period_never_replace_anything(tmp_path)
     result = cache.load([Delivery("c.csv", [no_period, _month(8, "2026-02-01", account=None)], "c")])
     assert not result.replaced and _total(cache) == 3 * (1 + 4 + 2 + 8)
     assert len(cache.sources()[-1].periods) == 2  # one file per month and account, not per charge day
+
+
+def test_key_spellings_of_a_removed_or_replaced_delivery_go_with_it(tmp_path):
+    cache = FocusCache(tmp_path)
+    upper = _month(1, "2026-01-01", rows=2)
+    upper["Tags"] = '{"Team": "a"}'
+    lower = _month(1, "2026-02-01", rows=3)
+    lower["Tags"] = '{"team": "b"}'
+    cache.load([Delivery("upper.csv", [upper], "u"), Delivery("lower.csv", [lower], "l")])
+    assert cache.manifest()["tag_spellings"]["x_tag_team"] == {"Team": 2, "team": 3}
+    cache.remove_source(next(s.id for s in cache.sources() if s.name == "upper.csv"))
+    assert cache.manifest()["tag_spellings"]["x_tag_team"] == {"team": 3}
+    restated = _month(1, "2026-02-01", rows=4)
+    restated["Tags"] = '{"TEAM": "b"}'
+    cache.load([Delivery("restated.csv", [restated], "r")])  # replaces lower.csv's February
+    assert cache.manifest()["tag_spellings"]["x_tag_team"] == {"TEAM": 4}
