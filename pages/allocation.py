@@ -14,6 +14,8 @@ from app.door import allocation, rule_coverage, rules_problem, saved_rules_text,
 from app.ui import empty_state, md, money, money_column
 from app.versions import versions_panel
 
+UNALLOCATED_HELP = ("What stays unallocated after the shared-cost splits. Before them, no rule matched {unmatched} "
+                    "(the last row of Rule coverage): shared-cost rules pass part of that on to owners.")
 view = st.session_state["view"]
 st.title("Allocation")
 st.caption("Rules live in `allocation.yaml` in the workspace: ordered per dimension, first match wins; "
@@ -136,10 +138,7 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Cost in range", money(total, cur), border=True)
 unmatched = float(coverage.loc[coverage["rule"].str.startswith("(no rule"), "cost"].sum())
 c2.metric("Unallocated", money(unallocated, cur), f"{unallocated / total:.1%} of cost" if total else None,
-          delta_color="off", border=True,
-          help=f"What the owner {rules.dimension(dimension).unallocated!r} keeps after the shared-cost splits. "
-               f"Before them, no rule matched {money(unmatched, cur)} (the last row of Rule coverage); shared-cost "
-               "rules pass part of that on to owners, and it may also receive a share of shared costs.")
+          delta_color="off", border=True, help=UNALLOCATED_HELP.format(unmatched=money(unmatched, cur)))
 c3.metric("Owners", f"{len(owners):,}", border=True)
 left, right = st.columns(2)
 with left:
