@@ -38,6 +38,7 @@ bench: $(VENV)/.test
 	$(PY) -m bench.anomalies
 	$(PY) -m bench.forecast
 	$(PY) -m bench.concurrency
+	$(PY) -m bench.pages
 
 clean:
 	rm -rf $(VENV) data/cache

@@ -27,7 +27,6 @@ from analysis.dimensions import TOTAL, Dimension, is_allocation, is_tag, label
 from analysis.forecast import report
 from analysis.query import CostQueries, Filters, local_queries, snowflake_queries
 from analysis.store.cache import DEFAULT_CACHE, FocusCache
-from analysis.store.snowflake import SnowflakeConnectionError, connect
 from analysis.visibility import overview
 
 REPO_WORKSPACE = Path(__file__).resolve().parents[1] / "data" / "workspace"  # shipped defaults
@@ -59,6 +58,10 @@ def engine_name() -> str:
 
 def engine_problem() -> str | None:
     """Why the query engine cannot be used (a Snowflake login that fails), or None when it can."""
+    if not snowflake_settings():
+        return None
+    from analysis.store.snowflake import SnowflakeConnectionError  # the connector loads only when used
+
     try:
         _engine(*_key())
     except SnowflakeConnectionError as error:
@@ -85,6 +88,8 @@ def _key() -> tuple[str, int]:
 @st.cache_resource(max_entries=2, show_spinner=False, ttl=3600)
 def _engine(root: str, version: int) -> CostQueries:
     if root.startswith("snowflake:"):
+        from analysis.store.snowflake import connect
+
         return snowflake_queries(connect(**snowflake_settings()))
     return local_queries(FocusCache(root))
 

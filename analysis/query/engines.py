@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 import ibis
-import snowflake.connector
 
 from analysis.dimensions import tag_dimension
 from analysis.query.costs import CostQueries
 from analysis.store.cache import FocusCache, empty_line_items
 from analysis.store.tables import DAILY, LINES, daily_rollup
+
+if TYPE_CHECKING:  # the connector is imported only where Snowflake is used
+    import snowflake.connector
 
 
 def local_queries(cache: FocusCache, memory_limit: str = "1GB") -> CostQueries:
