@@ -108,13 +108,13 @@ if why.empty:
 else:
     why = why.head(10).copy()
     why["contributor"] = why[list(dims)].astype(str).agg(" · ".join, axis=1)
-    left, right = st.columns([3, 2])
-    left.altair_chart(horizontal_bars(why, "contributor", "delta", cur), width="stretch")
-    right.dataframe(why[["contributor", "actual", "expected", "delta", "share"]], hide_index=True, width="stretch",
-                    column_config={"contributor": " · ".join(label(d) for d in dims),
-                                   "actual": money_column("Actual", cur), "expected": money_column("Expected", cur),
-                                   "delta": money_column("Delta", cur),
-                                   "share": st.column_config.NumberColumn("Share", format="percent")})
+    st.altair_chart(horizontal_bars(why, "contributor", "delta", cur), width="stretch")  # full width: no cut-off
+    st.dataframe(why[["contributor", "actual", "expected", "delta", "share"]], hide_index=True, width="stretch",
+                 column_config={"contributor": st.column_config.TextColumn(" · ".join(label(d) for d in dims),
+                                                                           width="large"),
+                                "actual": money_column("Actual", cur), "expected": money_column("Expected", cur),
+                                "delta": money_column("Delta", cur),
+                                "share": st.column_config.NumberColumn("Share", format="percent")})
 
 st.markdown("**Triage**")
 saved = triage.get(event["id"])

@@ -9,7 +9,7 @@ from analysis.query import GRAINS
 from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.rounding import round_columns
 from app import url
-from app.charts import stacked_bars, top_n
+from app.charts import OTHER, stacked_bars, top_n
 from app.door import allocation_dimensions, dimension_label, tag_keys
 from app.door import series as spend_series
 from app.ui import empty_state, money, money_column, page_view
@@ -49,8 +49,12 @@ else:
 total = float(series["cost"].sum())
 last_day = view.filters.end - dt.timedelta(days=1)
 st.caption(f"{METRICS[view.metric]} · {money(total, cur, precise=True)} in total, {view.filters.start:%d %b %Y} – {last_day:%d %b %Y}")
-st.altair_chart(stacked_bars(top_n(chart_frame, key, int(top)), key, cur, grain, height=380,
-                             last_day=view.filters.end - dt.timedelta(days=1)), width="stretch")
+shown = top_n(chart_frame, key, int(top))
+if not st.toggle("Show the rest as Other", True, key="x_other"):
+    shown = shown[shown[key] != OTHER]
+    st.caption(f"The chart shows the {int(top)} largest, {float(shown['cost'].sum()) / total:.0%} of the cost; "
+               "the table lists every row." if total else "")
+st.altair_chart(stacked_bars(shown, key, cur, grain, height=380, last_day=last_day), width="stretch")
 
 table = series.pivot_table(index=list(by), columns="period", values="cost", aggfunc="sum", fill_value=0.0)
 fmt = {"day": "%Y-%m-%d", "week": "wk %Y-%m-%d", "month": "%Y-%m"}[grain]

@@ -352,3 +352,18 @@ def test_tags_page_warns_about_one_key_written_two_ways(tmp_path, monkeypatch):
     at.switch_page("../pages/tags.py").run()
     warning = next(w.value for w in at.warning if "written in different ways" in w.value).replace("\\", "")
     assert "**cost-center**, **costcenter**" in warning
+
+
+def test_explore_can_leave_other_out_of_the_chart(app):
+    import json as _json
+
+    import pyarrow as pa
+
+    at = app.run()
+    at.switch_page("../pages/explore.py").run()
+    at.toggle(key="x_other").set_value(False).run()
+    chart = at.get("vega_lite_chart")[0].proto
+    series = {s for d in chart.datasets for s in pa.ipc.open_stream(d.data.data).read_all().column("series").to_pylist()}
+    assert "Other" not in series and len(series) == 10
+    assert "The chart shows the 10 largest" in next(c.value for c in at.caption if "largest" in c.value)
+    assert _json.loads(chart.spec)["mark"]["type"] == "bar"
