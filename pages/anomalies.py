@@ -72,7 +72,8 @@ selection = st.dataframe(
     shown[["start", "end", "days", "group", "kind", "impact", "status"]], hide_index=True, width="stretch",
     on_select="rerun", selection_mode="single-row", key="an_table", height=min(420, 35 * (len(shown) + 1) + 3),
     column_config={"start": st.column_config.DateColumn("First day"), "end": st.column_config.DateColumn("Last day"),
-                   "days": "Days", "group": label(level) if by else "Scope", "kind": "Kind",
+                   "days": st.column_config.NumberColumn("Days", width="small"),
+                   "group": st.column_config.TextColumn(label(level) if by else "Scope", width="large"), "kind": "Kind",
                    "impact": money_column("Impact", view.currency), "status": "Triage"},
 )
 rows = selection.selection.rows if selection and selection.selection else []

@@ -91,9 +91,10 @@ else:
                 f"{money(cost, cur, precise=True)} in range; {shown}.")
     st.dataframe(
         violations.fillna("(none)"), hide_index=True, width="stretch", height=380,
-        column_config={"ResourceId": "Resource ID", "ResourceName": "Resource", "ServiceName": "Service",
-                       "SubAccountName": "Sub-account", "missing": "Missing keys",
-                       "cost": money_column("Cost", cur)},
+        column_config={"ResourceId": st.column_config.TextColumn("Resource ID", width="medium",
+                                                                  help="Hover a cell for the whole ID."),
+                       "ResourceName": "Resource", "ServiceName": st.column_config.TextColumn("Service", width="medium"),
+                       "SubAccountName": "Sub-account", "missing": "Missing keys", "cost": money_column("Cost", cur)},
     )
     st.download_button("Download violations (CSV)", safe_csv(violations, ["cost"]),
                        file_name=download_name("tag_policy_violations", view.metric, cur, view.filters.start, "to",
