@@ -9,7 +9,7 @@ in. Older and newer names that mean the same column are read as aliases:
 - 1.0-preview `UsageQuantity` / `UsageUnit` -> `ConsumedQuantity` / `ConsumedUnit`;
 - 1.3 `ServiceProviderName` -> `ProviderName` (1.3 deprecates `ProviderName`);
 - `Provider`, `Publisher`, `InvoiceIssuer`: the names the FinOps Foundation's focus_converters
-  write (see ../shared/reference/focus_conversion_rules/).
+  write (see tests/fixtures/reference/focus_conversion_rules/).
 
 1.0, 1.1 and 1.2 only added columns; none was renamed between them.
 
