@@ -431,11 +431,10 @@ def _recount(sources: list[Source], columns: set[str], spellings: dict[str, Coun
     """Tag key spellings counted again from the billing periods the sources still hold, so that a removed
     or replaced delivery's spellings go with it. Caches written before periods kept their spellings are
     left with the running counts."""
-    periods = [p for s in sources for p in s.periods]
-    if not all("tag_spellings" in p for p in periods):
+    if not all(s.periods and all("tag_spellings" in p for p in s.periods) for s in sources):
         return spellings, in_json
     counted: tuple[dict[str, Counter], dict[str, Counter]] = ({}, {})
-    for period in periods:
+    for period in (p for s in sources for p in s.periods):
         for column, spelled in period["tag_spellings"].items():
             counted[0 if column in columns else 1].setdefault(column, Counter()).update(spelled)
     return counted

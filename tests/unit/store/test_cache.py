@@ -249,3 +249,18 @@ def test_key_spellings_of_a_removed_or_replaced_delivery_go_with_it(tmp_path):
     restated["Tags"] = '{"TEAM": "b"}'
     cache.load([Delivery("restated.csv", [restated], "r")])  # replaces lower.csv's February
     assert cache.manifest()["tag_spellings"]["x_tag_team"] == {"TEAM": 4}
+
+
+def test_a_source_from_before_periods_were_kept_keeps_its_key_spellings(tmp_path):
+    cache = FocusCache(tmp_path)
+    upper = _month(1, "2026-01-01", rows=2)
+    upper["Tags"] = '{"Team": "a"}'
+    cache.load([Delivery("old.csv", [upper], "o")])
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    for source in manifest["sources"]:  # as a cache written before this version looks
+        del source["periods"]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    lower = _month(1, "2026-02-01", rows=3)
+    lower["Tags"] = '{"team": "b"}'
+    cache.load([Delivery("new.csv", [lower], "n")])
+    assert cache.manifest()["tag_spellings"]["x_tag_team"] == {"Team": 2, "team": 3}
