@@ -44,6 +44,11 @@ class View:
     def unit(self) -> str:
         return self.currency or ""
 
+    @property
+    def last_day(self) -> dt.date:
+        """The range's last day (the filters' end is exclusive)."""
+        return self.filters.end - DAY
+
 
 def _default_range(period: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
     first, last = period

@@ -7,6 +7,8 @@ import re
 import pandas as pd
 import streamlit as st
 
+from analysis.focus.coerce import plural  # noqa: F401 (one plural for findings and pages)
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -54,11 +56,6 @@ def utc_time(iso: str | None) -> str:
     stamp = pd.Timestamp(iso)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return f"{stamp:%d %b %Y, %H:%M} UTC"
-
-
-def plural(count: int, word: str) -> str:
-    """`1 event`, `3 events`."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def percent(value: float | None) -> str:

@@ -1,6 +1,5 @@
 """Explore: group spend by any one or two dimensions or tag keys, at a chosen grain."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -47,7 +46,7 @@ if len(by) == 2:
 else:
     key = first
 total = float(series["cost"].sum())
-last_day = view.filters.end - dt.timedelta(days=1)
+last_day = view.last_day
 st.caption(f"{METRICS[view.metric]} · {money(total, cur, precise=True)} in total, {view.filters.start:%d %b %Y} – {last_day:%d %b %Y}")
 shown = top_n(chart_frame, key, int(top))
 if not st.toggle("Show the rest as Other", True, key="x_other"):

@@ -1,6 +1,5 @@
 """Overview: headline KPIs, spend trend, top movers and tag coverage."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -37,7 +36,7 @@ for column, dimension, title in ((left, "ProviderName", "Spend by provider"),
         if series.empty:
             empty_state("No spend in the selected range and filters.")
         else:
-            st.altair_chart(stacked_bars(top_n(series, dimension), dimension, cur, last_day=view.filters.end - dt.timedelta(days=1)), width="stretch")
+            st.altair_chart(stacked_bars(top_n(series, dimension), dimension, cur, last_day=view.last_day), width="stretch")
 
 st.subheader("Top movers by service", help="Last 30 days against the 30 days before, up to the last day with data.")
 increases, decreases = top_movers(view.filters, view.metric)

@@ -1,6 +1,5 @@
 """Showback / chargeback: cost per owner by month, direct and shared, with a drill-down."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -33,7 +32,7 @@ cur = view.currency
 wide = by_owner(long)
 st.caption("Each owner's cost is its direct cost (placed by the rules) plus its part of shared costs "
            "(split per month by the shared-cost rules). Totals equal the bill to the cent.")
-last_day = view.filters.end - dt.timedelta(days=1)
+last_day = view.last_day
 chart = wide.rename(columns={"month": "period", "total": "cost", "owner": "Owner"})[["period", "Owner", "cost"]]
 st.altair_chart(stacked_bars(top_n(chart, "Owner", 12), "Owner", cur, "month", height=340,
                              last_day=last_day), width="stretch")
@@ -44,7 +43,7 @@ st.dataframe(table, hide_index=True, width="stretch",
 st.download_button("Download owner × month (CSV)",
                    safe_csv(wide, ["direct", "shared", "total"]),
                    file_name=download_name("showback", dimension, view.metric, cur, view.filters.start, "to",
-                                           view.filters.end - dt.timedelta(days=1)), mime="text/csv",
+                                           view.last_day), mime="text/csv",
                    icon=":material/download:")
 
 st.subheader("Owner drill-down")

@@ -1,6 +1,5 @@
 """Tags: coverage per key, untagged cost, and the required-tags policy with its violations."""
 
-import datetime as dt
 from collections import Counter
 
 import streamlit as st
@@ -98,4 +97,4 @@ else:
     )
     st.download_button("Download violations (CSV)", safe_csv(violations, ["cost"]),
                        file_name=download_name("tag_policy_violations", view.metric, cur, view.filters.start, "to",
-                                               view.filters.end - dt.timedelta(days=1)), mime="text/csv", icon=":material/download:")
+                                               view.last_day), mime="text/csv", icon=":material/download:")
