@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.anomalies.triage import STATUSES, TriageError, event_id, load_triage, save_triage
+from analysis.anomalies.triage import STATUSES, TriageError, event_id, find_triage, load_triage, save_triage
 from analysis.dimensions import label
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app import charts, url
@@ -59,9 +59,12 @@ shown = shown.assign(
     group=[group_of(r) for _, r in shown.iterrows()],
     id=[event_id(level, group_of(r), r["start"].date()) for _, r in shown.iterrows()],
 )
-shown["status"] = [triage[i].status if i in triage else "new" for i in shown["id"]]
+found = {r["id"]: find_triage(triage, r["id"], {level: r["group"]} if by else {}, r["start"], r["end"])
+         for _, r in shown.iterrows()}
+shown["status"] = [f"{f.triage.status}" + (f" · via {f.via.split('|')[1]}" if f.via else "") if f else "new"
+                   for f in found.values()]
 if st.toggle("Hide events triaged as expected or resolved", key="an_hide_done"):
-    done = shown["status"].isin(["expected", "resolved"])
+    done = shown["status"].str.split(" ").str[0].isin(["expected", "resolved"])
     if done.all():
         st.success(f"All {plural(len(shown), 'event')} in range are triaged as expected or resolved.",
                    icon=":material/check_circle:")
@@ -119,13 +122,23 @@ else:
 
 st.markdown("**Triage**")
 saved = triage.get(event["id"])
+inherited = found[event["id"]] if not saved else None
+if inherited:
+    via_level, via_group, via_start = inherited.via.split("|")
+    st.caption(f"Triaged under the {scope_label(via_level)} monitor ({md(via_group)}, from {via_start}), "
+               "the same days; saving here records it for this monitor too.")
+shown_triage = saved or (inherited.triage if inherited else None)
+cause = {d: str(why.iloc[0][d]) for d in dims} if not why.empty else {}
 with st.form(f"triage_{event['id']}"):
-    status = st.radio("Status", STATUSES, index=STATUSES.index(saved.status) if saved else 0, horizontal=True)
-    comment = st.text_area("Comment", saved.comment if saved else "", placeholder="What did you find?")
+    status = st.radio("Status", STATUSES, index=STATUSES.index(shown_triage.status) if shown_triage else 0,
+                      horizontal=True)
+    comment = st.text_area("Comment", shown_triage.comment if shown_triage else "", placeholder="What did you find?")
     if st.form_submit_button("Save triage", icon=":material/save:"):
         seen = st.session_state.get("triage_seen", {}).get(event["id"], saved.updated if saved else "")
         try:
-            save_triage(workspace(), event["id"], status, comment, expected=seen)
+            save_triage(workspace(), event["id"], status, comment, expected=seen,
+                        days=(event["start"].date(), event["end"].date()),
+                        scope=({level: str(event["group"])} if by else {}) | cause)
         except (WorkspaceConflict, WorkspaceWriteError) as error:
             st.error(md(error))
         else:

@@ -1,10 +1,14 @@
-"""Triage of anomaly events: a status and a comment per event, kept in data/workspace/anomaly_triage.yaml."""
+"""Triage of anomaly events: a status and a comment per event, kept in data/workspace/anomaly_triage.yaml.
+
+An event seen under one monitor (total, service, provider...) is usually the same event under the others:
+each triage keeps the event's days and what is known of its scope (the monitor's group and the root
+cause's top contributor), so that the same days under another monitor show the triage too."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -24,6 +28,15 @@ class Triage(BaseModel):
     status: Literal["new", "investigating", "expected", "resolved"] = "new"
     comment: str = ""
     updated: str = ""
+    start: str = ""  # the event's first and last day, ISO
+    end: str = ""
+    scope: dict[str, str] = {}  # dimension -> value known for the event: its group, its top contributor
+
+
+class Found(NamedTuple):
+    """The triage that applies to an event: its own, or one made under another monitor (`via` names it)."""
+    triage: Triage
+    via: str | None
 
 
 def event_id(level: str, group: str, start: dt.date) -> str:
@@ -36,12 +49,30 @@ def load_triage(workspace: Path | str) -> dict[str, Triage]:
     return _parse(WorkspaceFile(workspace, FILE_NAME).read()[0])
 
 
+def find_triage(items: dict[str, Triage], event: str, scope: dict[str, str], start: dt.date,
+                end: dt.date) -> Found | None:
+    """The event's own triage, else the latest one made under another monitor on overlapping days whose
+    known scope includes this event's (`{}` for the total, `{"ServiceName": "EC2"}` for a service...)."""
+    if event in items:
+        return Found(items[event], None)
+    first, last = f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"
+    matches = [(saved.updated, key) for key, saved in items.items()
+               if saved.start and saved.start <= last and saved.end >= first
+               and all(saved.scope.get(dim) == value for dim, value in scope.items())]
+    if not matches:
+        return None
+    key = max(matches)[1]
+    return Found(items[key], key)
+
+
 def save_triage(workspace: Path | str, event: str, status: str, comment: str,
-                expected: str | None = None) -> dict[str, Triage]:
+                expected: str | None = None, days: tuple[dt.date, dt.date] | None = None,
+                scope: dict[str, str] | None = None) -> dict[str, Triage]:
     """Set one event's status and comment; other events, saved by anyone meanwhile, are kept.
 
     `expected` is the event's `updated` stamp as the user saw it ('' for never triaged): if someone
-    triaged the same event since, WorkspaceConflict is raised and nothing is written.
+    triaged the same event since, WorkspaceConflict is raised and nothing is written. `days` (first and
+    last) and `scope` let the same event under other monitors find this triage.
     """
     saved: dict[str, Triage] = {}
 
@@ -52,7 +83,8 @@ def save_triage(workspace: Path | str, event: str, status: str, comment: str,
             now = f"now {before.status!r}, updated {before.updated} UTC" if before else "now cleared"
             raise WorkspaceConflict(f"Event {event!r} was triaged by someone else since you opened it ({now}); "
                                     "your change was not saved. Reload to see it.")
-        items[event] = Triage(status=status, comment=comment.strip(),
+        span = {"start": f"{days[0]:%Y-%m-%d}", "end": f"{days[1]:%Y-%m-%d}"} if days else {}
+        items[event] = Triage(status=status, comment=comment.strip(), scope=dict(scope or {}), **span,
                               updated=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"))
         saved.update(items)
         return yaml.safe_dump({k: v.model_dump() for k, v in sorted(items.items())}, sort_keys=False,

@@ -93,3 +93,32 @@ def test_events_triaged_as_done_can_be_hidden(app, workspace):
     at.toggle(key="an_hide_done").set_value(True).run()
     after = at.dataframe[0].value
     assert len(after) == len(before) - 1 and "resolved" not in set(after["status"])
+
+
+def test_an_event_triaged_under_one_monitor_shows_under_the_others(app, tmp_path):
+    """Triaged once under the service monitor (BigQuery, 7 Nov), the same event under the sub-account and
+    region monitors shows that triage; other groups on overlapping days do not."""
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    top = at.dataframe[0].value.iloc[0]
+    assert (top["group"], f"{top['start']:%Y-%m-%d}") == ("BigQuery", "2026-11-07")
+    at.radio[0].set_value("expected")
+    at.text_area[0].input("Planned backfill")
+    next(b for b in at.button if b.label == "Save triage").click().run()
+    entry = next(iter(yaml.safe_load((tmp_path / "workspace" / "anomaly_triage.yaml").read_text()).values()))
+    assert entry["scope"] == {"ServiceName": "BigQuery", "SubAccountName": "bigdata-warehouse",
+                              "RegionId": "us-central1"}
+    assert (entry["start"], entry["end"]) == ("2026-11-07", "2026-11-07")
+
+    for level, group in (("SubAccountName", "bigdata-warehouse"), ("RegionId", "us-central1")):
+        at.selectbox(key="an_level").set_value(level)
+        next(b for b in at.button if b.label == "Scan").click().run()
+        table = at.dataframe[0].value
+        same = (table["group"] == group) & (table["start"] == pd.Timestamp("2026-11-07"))
+        assert list(table.loc[same, "status"]) == ["expected · via BigQuery"]
+        assert set(table.loc[~same, "status"]) == {"new"}  # us-east-1's drift spans 7 Nov too, and stays new
+    at.session_state["an_event"] = "RegionId|us-central1|2026-11-07"  # as a shared link selects it
+    at.run()
+    assert at.radio[0].value == "expected" and at.text_area[0].value == "Planned backfill"
+    assert any("Triaged under the Service monitor (BigQuery, from 2026-11-07)" in c.value.replace("\\", "")
+               for c in at.caption)

@@ -19,3 +19,21 @@ def test_a_bad_status_in_the_file_is_named(tmp_path):
     (tmp_path / "anomaly_triage.yaml").write_text("ServiceName|EC2|2026-01-01: {status: ignored}\n")
     with pytest.raises(TriageError, match="event 'ServiceName|EC2|2026-01-01', field status"):
         load_triage(tmp_path)
+
+
+def test_a_triage_is_found_from_other_monitors_only_on_overlapping_days_and_a_matching_scope(tmp_path):
+    from analysis.anomalies.triage import find_triage
+
+    saved = event_id("ServiceName", "EC2", dt.date(2026, 3, 2))
+    save_triage(tmp_path, saved, "expected", "migration", days=(dt.date(2026, 3, 2), dt.date(2026, 3, 4)),
+                scope={"ServiceName": "EC2", "RegionId": "us-east-1"})
+    items = load_triage(tmp_path)
+    total = find_triage(items, "(total)|Total|2026-03-03", {}, dt.date(2026, 3, 3), dt.date(2026, 3, 9))
+    assert total.triage.comment == "migration" and total.via == saved
+    region = find_triage(items, "x", {"RegionId": "us-east-1"}, dt.date(2026, 3, 1), dt.date(2026, 3, 2))
+    assert region.via == saved
+    assert find_triage(items, "x", {"RegionId": "eu-west-1"}, dt.date(2026, 3, 2), dt.date(2026, 3, 2)) is None
+    assert find_triage(items, "x", {"ProviderName": "AWS"}, dt.date(2026, 3, 2), dt.date(2026, 3, 2)) is None
+    assert find_triage(items, "x", {}, dt.date(2026, 3, 5), dt.date(2026, 3, 8)) is None  # the day after
+    own = find_triage(items, saved, {"ServiceName": "EC2"}, dt.date(2026, 3, 2), dt.date(2026, 3, 4))
+    assert own.via is None
