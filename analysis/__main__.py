@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis load|sample ...` (see `--help`)."""
+"""Command line: `python -m analysis load|sample|budgets ...` (see `--help`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from analysis.budgets import cli as budgets_cli
 from analysis.focus.limits import LoadLimits
 from analysis.focus.loader import FocusLoadError, load_focus_paths
 from analysis.query import local_queries
@@ -197,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     alloc.add_argument("--data", type=Path, nargs="*", help="FOCUS files or folders (default: the cache)")
     alloc.add_argument("--currency", help="billing currency when the data holds several")
     alloc.set_defaults(run=_allocate)
+    budgets_cli.add_parser(commands)
     snow = commands.add_parser("publish-snowflake", help="copy the cache into Snowflake (focus_lines, focus_daily)")
     snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                       help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")

@@ -1,0 +1,1 @@
+"""Budgets: amounts per period on a scope of the bill, checked against actual and forecast spend."""

@@ -1,0 +1,98 @@
+"""Scopes: which part of the bill a budget, a scenario lever, an access grant or an alert covers.
+
+A scope maps a dimension (a FOCUS column, `tag:<key>`, `alloc:<dimension>`) to one value or a list of
+values: keys combine with AND, the values of a list with OR, `{}` is the whole bill. The same scope is
+written in YAML as a mapping and in a spreadsheet cell as `dimension=value; dimension=value|value`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from analysis.dimensions import ROLLUP_DIMENSIONS, Dimension, label
+from analysis.query import CostQueries, Filters
+
+Scope = tuple[tuple[str, tuple[str, ...]], ...]  # sorted (dimension, values): hashable, a cache key
+
+
+class ScopeError(ValueError):
+    """A scope that cannot be read or names a dimension or value the data lacks; the message names it."""
+
+
+def parse_scope(raw: object) -> Scope:
+    """A scope from YAML (`{ServiceCategory: Compute, "tag:env": [prod, staging]}`), its cell text
+    (`ServiceCategory=Compute; tag:env=prod|staging`) or None/'' (the whole bill)."""
+    if raw is None or raw == "":
+        return ()
+    if isinstance(raw, str):
+        return parse_scope(_cell_mapping(raw))
+    if not isinstance(raw, Mapping):
+        raise ScopeError(f"expected a mapping of dimension to values, found {type(raw).__name__}")
+    pairs = {}
+    for key, value in raw.items():
+        dimension = str(key).strip()
+        if not dimension:
+            raise ScopeError("a dimension name is empty")
+        values = value if isinstance(value, list | tuple) else [value]
+        if not values or any(v is None or isinstance(v, Mapping | list) or str(v).strip() == "" for v in values):
+            raise ScopeError(f"dimension {dimension!r} needs one value or a list of values")
+        pairs[dimension] = tuple(dict.fromkeys(str(v).strip() for v in values))
+    return tuple(sorted(pairs.items()))
+
+
+def _cell_mapping(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        dimension, sep, values = part.partition("=")
+        if not sep or not dimension.strip():
+            raise ScopeError(f"{part!r} is not written dimension=value")
+        if dimension.strip() in out:
+            raise ScopeError(f"dimension {dimension.strip()!r} is given twice")
+        out[dimension.strip()] = [v.strip() for v in values.split("|")]
+    return out
+
+
+def scope_text(scope: Scope) -> str:
+    """The cell form: `ServiceCategory=Compute; tag:env=prod|staging` ('' for the whole bill)."""
+    return "; ".join(f"{d}={'|'.join(values)}" for d, values in scope)
+
+
+def scope_yaml(scope: Scope) -> dict[str, str | list[str]]:
+    """The YAML form: one value as a string, several as a list."""
+    return {d: values[0] if len(values) == 1 else list(values) for d, values in scope}
+
+
+def describe(scope: Scope) -> str:
+    """What users read: `Service category: Compute · Tag: env: prod or staging`, or `Whole bill`."""
+    return " · ".join(f"{label(d)}: {' or '.join(values)}" for d, values in scope) or "Whole bill"
+
+
+def scoped(filters: Filters, scope: Scope) -> Filters:
+    """`filters` narrowed to `scope` (the scope's values replace any filter on the same dimension)."""
+    for dimension, values in scope:
+        filters = filters.with_values(dimension, values)
+    return filters
+
+
+def scope_problems(q: CostQueries, scope: Scope, allocation: tuple[str, ...] = ()) -> list[str]:
+    """What in `scope` the data lacks: an unknown dimension (not a rollup column, a tag key of the data or
+    one of the `allocation` dimension names) or a value no row holds. Empty when all is known."""
+    problems = []
+    tags = {k.lower() for k in q.tag_keys()}
+    for dimension, values in scope:
+        parsed = Dimension.parse(dimension)
+        known = (parsed.kind == "column" and parsed.name in ROLLUP_DIMENSIONS
+                 or parsed.kind == "tag" and parsed.name.lower() in tags
+                 or parsed.kind == "allocation" and parsed.name in allocation)
+        if not known:
+            kinds = {"column": f"not a dimension (one of {', '.join(ROLLUP_DIMENSIONS)}, tag:<key> or "
+                               "alloc:<dimension>)",
+                     "tag": "not a tag key of the data", "allocation": "not a dimension of the allocation rules"}
+            problems.append(f"unknown dimension {dimension!r}: {kinds[parsed.kind]}")
+            continue
+        present = set(q.existing(dimension, values))
+        missing = [v for v in values if v not in present]
+        if missing:
+            problems.append(f"{dimension}: no cost has the value{'s' if len(missing) > 1 else ''} "
+                            f"{', '.join(repr(v) for v in missing)}")
+    return problems
