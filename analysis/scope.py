@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from analysis.dimensions import ROLLUP_DIMENSIONS, Dimension, label
+from analysis.dimensions import ROLLUP_DIMENSIONS, Dimension, column_of, label
 from analysis.query import CostQueries, Filters
 
 Scope = tuple[tuple[str, tuple[str, ...]], ...]  # sorted (dimension, values): hashable, a cache key
@@ -78,11 +78,11 @@ def scope_problems(q: CostQueries, scope: Scope, allocation: tuple[str, ...] = (
     """What in `scope` the data lacks: an unknown dimension (not a rollup column, a tag key of the data or
     one of the `allocation` dimension names) or a value no row holds. Empty when all is known."""
     problems = []
-    tags = {k.lower() for k in q.tag_keys()}
+    tags = {column_of(k) for k in q.tag_keys()}  # tag keys by column: `tag:Team` is `tag:team`
     for dimension, values in scope:
         parsed = Dimension.parse(dimension)
         known = (parsed.kind == "column" and parsed.name in ROLLUP_DIMENSIONS
-                 or parsed.kind == "tag" and parsed.name.lower() in tags
+                 or parsed.kind == "tag" and parsed.column in tags
                  or parsed.kind == "allocation" and parsed.name in allocation)
         if not known:
             kinds = {"column": f"not a dimension (one of {', '.join(ROLLUP_DIMENSIONS)}, tag:<key> or "

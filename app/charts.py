@@ -152,3 +152,29 @@ def forecast(history: pd.DataFrame, band: pd.DataFrame, parts: pd.DataFrame, fir
                      alt.Tooltip("upper:Q", title=f"High ({interval})", format=TIP)]).transform_calculate(rank=rank)
         chart = actual_layer + part_areas + band_layer + total_line + today
     return chart.properties(height=height).resolve_scale(color="shared")
+
+
+def budget_burn(burn: pd.DataFrame, amount: float | None, currency: str | None, interval: str,
+                height: int = 320) -> alt.LayerChart:
+    """A budget period: cumulative actual cost, the forecast to the period end with its band, and the
+    budget amount as a red line."""
+    y = alt.Y("actual:Q", title=f"Cumulative cost ({currency or 'USD'})", axis=alt.Axis(format=_axis_format(currency)),
+              scale=alt.Scale(domainMin=0))
+    x = alt.X("day:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
+    money_tip = lambda field, title: alt.Tooltip(f"{field}:Q", title=title, format=TIP)
+    actual = alt.Chart(burn.dropna(subset=["actual"])).mark_line(color=ACTUAL, strokeWidth=2.5).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("day:T", title="Day"), money_tip("actual", "Actual to date")])
+    ahead = burn.dropna(subset=["forecast"])
+    layers = [actual]
+    if len(ahead):
+        layers[:0] = [alt.Chart(ahead).mark_area(opacity=0.3, color=BAND).encode(x=x, y="lower:Q", y2="upper:Q")]
+        layers.append(alt.Chart(ahead).mark_line(color=FORECAST, strokeDash=[5, 3], strokeWidth=2).encode(
+            x=x, y="forecast:Q", tooltip=[alt.Tooltip("day:T", title="Day"), money_tip("forecast", "Forecast"),
+                                          money_tip("lower", f"Low ({interval})"), money_tip("upper", f"High ({interval})")]))
+    if amount is not None:
+        line = pd.DataFrame({"amount": [amount], "label": [f"Budget {amount:,.0f}"]})
+        layers.append(alt.Chart(line).mark_rule(color=FLAGGED, strokeWidth=2).encode(
+            y="amount:Q", tooltip=[money_tip("amount", "Budget")]))
+        layers.append(alt.Chart(line).mark_text(align="left", dx=4, dy=-7, color=FLAGGED).encode(
+            y="amount:Q", text="label:N", x=alt.value(0)))
+    return alt.layer(*layers).properties(height=height)

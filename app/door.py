@@ -23,9 +23,14 @@ from analysis.allocation.rules import RulesError, RuleSet, parse_rules
 from analysis.allocation.split import load_metric_tables
 from analysis.allocation.store import RuleStore
 from analysis.anomalies import monitor
+from analysis.budgets.evaluate import BudgetStatus, evaluate
+from analysis.budgets.model import Budget
+from analysis.budgets.propose import propose_amount
 from analysis.dimensions import TOTAL, Dimension, is_allocation, is_tag, label
 from analysis.forecast import report
 from analysis.query import CostQueries, Filters, local_queries, snowflake_queries
+from analysis.scope import Scope
+from analysis.scope import scope_problems as _scope_problems
 from analysis.store.cache import DEFAULT_CACHE, FocusCache
 from analysis.visibility import overview
 
@@ -120,6 +125,8 @@ def _uses_rules(args: tuple) -> bool:
             return any(is_allocation(d) for d in value.dimensions)
         if isinstance(value, tuple | list):
             return any(mentions(v) for v in value)
+        if isinstance(value, Budget):  # and anything else with a scope
+            return mentions(value.scope)
         return isinstance(value, str) and is_allocation(value)
 
     return mentions(args)
@@ -320,3 +327,22 @@ def scope_dimensions() -> list[str]:
 def scope_label(dimension: str) -> str:
     """"Total spend" for `TOTAL`, else the dimension's label."""
     return "Total spend" if dimension == TOTAL else dimension_label(dimension)
+
+
+# ----- budgets --------------------------------------------------------------------------------
+@door
+def budget_status(q: CostQueries, budget: Budget, as_of, currency: str | None) -> BudgetStatus:
+    """A budget's current period on `as_of` (`analysis.budgets.evaluate.evaluate`)."""
+    return evaluate(q, budget, as_of, currency=currency)
+
+
+@door
+def scope_problems(q: CostQueries, scope: Scope, allocation: tuple[str, ...]) -> list[str]:
+    """What in a scope the data lacks (`analysis.scope.scope_problems`)."""
+    return _scope_problems(q, scope, allocation)
+
+
+@door
+def proposed_budget(q: CostQueries, *args: object) -> tuple[float, pd.DataFrame]:
+    """An amount from history (`analysis.budgets.propose.propose_amount`)."""
+    return propose_amount(q, *args)

@@ -28,6 +28,7 @@ navigation = st.navigation(
             st.Page(PAGES / "allocation.py", title="Allocation rules", icon=":material/account_tree:"),
             st.Page(PAGES / "showback.py", title="Showback", icon=":material/groups:"),
         ],
+        "Planning": [st.Page(PAGES / "budgets.py", title="Budgets", icon=":material/account_balance_wallet:")],
         "Data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
     }
 )

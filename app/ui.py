@@ -80,3 +80,8 @@ def empty_state(message: str) -> None:
 def money_column(title: str, currency: str | None) -> st.column_config.NumberColumn:
     fmt = "dollar" if currency in (None, "USD") else "%.2f " + currency
     return st.column_config.NumberColumn(title, format=fmt)
+
+
+def whole_money_column(title: str, currency: str | None, help: str | None = None) -> st.column_config.NumberColumn:
+    """Money in whole currency units with thousands separators, the currency in the title (narrow tables)."""
+    return st.column_config.NumberColumn(f"{title} ({currency or 'USD'})", format="localized", help=help)

@@ -51,13 +51,18 @@ def sheet_budgets(rows: pd.DataFrame, existing: list[Budget], source: str = "she
     """The budgets of a sheet; alerts are kept from `existing` budgets of the same name. BudgetError
     lists every problem with its row number (the header is row 1) and budget."""
     alerts = {b.name.casefold(): b.alerts for b in existing}
-    problems, budgets = [], []
+    problems, budgets, seen = [], [], {}
     for name, group in rows.groupby("name", sort=False):
         numbers = [int(i) + 2 for i in group.index]
         if not name:
             problems.extend(f"row {n}: field name is empty" for n in numbers)
             continue
-        where = f"row{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))} (budget {name!r})"
+        rows_of = f"row{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+        where = f"{rows_of} (budget {name!r})"
+        if name.casefold() in seen:  # names are unique ignoring case, as in budgets.yaml
+            problems.append(f"{where}, field name: {seen[name.casefold()]} has the same name; names must be unique")
+            continue
+        seen[name.casefold()] = rows_of
         differing = [c for c in _SHARED if group[c].nunique() > 1]
         if differing:
             problems.append(f"{where}: {', '.join(differing)} differ between the rows of one budget")
@@ -69,13 +74,15 @@ def sheet_budgets(rows: pd.DataFrame, existing: list[Budget], source: str = "she
         try:
             fields["scope"] = parse_scope(first["scope"])
             for number, (_, row) in zip(numbers, group.iterrows(), strict=True):
-                amount = _amount(row["amount"], number)
+                amount = _amount(row["amount"], f"row {number} (budget {name!r})")
                 if row["period_key"]:
                     if row["period_key"] in fields.setdefault("amounts", {}):
-                        raise BudgetError(f"row {number}: period_key {row['period_key']} appears twice")
+                        raise BudgetError(f"row {number} (budget {name!r}), field period_key: "
+                                          f"{row['period_key']} appears twice")
                     fields["amounts"][row["period_key"]] = amount
                 elif "amount" in fields:
-                    raise BudgetError(f"row {number}: a second amount for every period (period_key is empty)")
+                    raise BudgetError(f"row {number} (budget {name!r}), field period_key: a second amount for "
+                                      "every period (period_key is empty)")
                 else:
                     fields["amount"] = amount
             budgets.append(validate_budget(fields, where))
@@ -88,11 +95,11 @@ def sheet_budgets(rows: pd.DataFrame, existing: list[Budget], source: str = "she
     return budgets
 
 
-def _amount(text: str, number: int) -> float:
+def _amount(text: str, where: str) -> float:
     try:
         return float(text.replace(",", "").replace("$", "").replace("€", "").replace("£", "").strip())
     except ValueError:
-        raise BudgetError(f"row {number}, field amount: {text!r} is not a number") from None
+        raise BudgetError(f"{where}, field amount: {text!r} is not a number") from None
 
 
 def merge(existing: list[Budget], imported: list[Budget]) -> tuple[list[Budget], pd.DataFrame]:
