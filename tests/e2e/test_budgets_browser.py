@@ -1,0 +1,68 @@
+"""The Budgets page in a real browser: the table, and a spreadsheet imported with row-numbered errors first."""
+
+import io
+import os
+import shutil
+
+import openpyxl
+import pytest
+import yaml
+from playwright.sync_api import expect, sync_playwright
+
+from tests.conftest import ROOT
+from tests.e2e.test_browser import CHROMIUM, FLAGS, _no_exception
+from tests.servers import streamlit_server
+
+pytestmark = pytest.mark.e2e
+HEADER = "name,scope,metric,period,fiscal_year_start,period_key,amount,owner\n"
+
+
+@pytest.fixture(scope="module")
+def budgets_url(sample_cache, tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("budget-workspace")
+    shutil.copy(ROOT / "data" / "workspace" / "budgets.yaml", workspace / "budgets.yaml")
+    env = dict(os.environ, FINOPS_CACHE_DIR=str(sample_cache.root), FINOPS_WORKSPACE=str(workspace))
+    with streamlit_server(env) as url:
+        yield url, workspace
+
+
+def test_budgets_table_and_a_sheet_import(budgets_url, tmp_path):
+    url, workspace = budgets_url
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "Network,ServiceCategory=Networking,EffectiveCost,month,1,,-50,net@example.com\n")
+    good = tmp_path / "plan.csv"
+    good.write_text(HEADER + "Network,ServiceCategory=Networking,EffectiveCost,month,1,,40000,net@example.com\n"
+                    + "Network,ServiceCategory=Networking,EffectiveCost,month,1,2026-12,45000,net@example.com\n")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(f"{url}/budgets")
+        expect(page.get_by_role("heading", name="Budgets", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible(timeout=60_000)
+        _no_exception(page)
+        expect(page.locator("[data-testid='stMetric']", has_text="Budgets").first).to_contain_text("4")
+        expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
+
+        page.get_by_role("tab", name="Import or export a sheet").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download Excel").click()
+        assert download.value.suggested_filename == "budgets.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
+        assert [c.value for c in book.active[1]] == HEADER.strip().split(",")
+        assert book.active.max_row == 6  # four budgets, the whole bill with two planned years
+
+        uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+        uploader.set_input_files(str(bad))
+        expect(page.locator("[data-testid='stAlertContentError']")).to_contain_text(
+            "row 2 (budget 'Network'), field amount", timeout=30_000)
+        uploader.set_input_files(str(good))
+        save = page.get_by_role("button", name="Save 1 imported budget")
+        expect(save).to_be_visible(timeout=30_000)
+        save.click()
+        expect(page.locator("[data-testid='stAlertContentSuccess']")).to_contain_text("Imported 1 budget", timeout=30_000)
+        _no_exception(page)
+        browser.close()
+    saved = yaml.safe_load((workspace / "budgets.yaml").read_text())["budgets"]
+    network = next(b for b in saved if b["name"] == "Network")
+    assert network["amount"] == 40000 and network["amounts"] == {"2026-12": 45000}
+    assert len(saved) == 5  # the four shipped budgets are kept
