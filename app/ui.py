@@ -83,5 +83,6 @@ def money_column(title: str, currency: str | None) -> st.column_config.NumberCol
 
 
 def whole_money_column(title: str, currency: str | None, help: str | None = None) -> st.column_config.NumberColumn:
-    """Money in whole currency units with thousands separators, the currency in the title (narrow tables)."""
-    return st.column_config.NumberColumn(f"{title} ({currency or 'USD'})", format="localized", help=help)
+    """Money in whole currency units with thousands separators (narrow tables: say the currency nearby)."""
+    return st.column_config.NumberColumn(title, format="localized",
+                                         help=" ".join(filter(None, [help, f"In {currency or 'USD'}, whole units."])))

@@ -46,6 +46,7 @@ def _timed(page, url: str, title: str) -> float:
 def measure(cache: Path) -> dict:
     """Seconds per page: the first visit after the server started, then a full reload; Forecast top 10."""
     workspace = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    shutil.copy(ROOT / "data" / "workspace" / "budgets.yaml", workspace)  # the page shows the example budgets
     env = dict(os.environ, FINOPS_CACHE_DIR=str(cache), FINOPS_WORKSPACE=str(workspace))
     first, reload = {}, {}
     with streamlit_server(env) as url, sync_playwright() as pw:

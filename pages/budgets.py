@@ -74,6 +74,7 @@ else:
                      "interval": st.column_config.TextColumn("80% interval"),
                      "variance": whole_money_column("Variance", cur, "Amount minus forecast: negative overruns."),
                      "status": st.column_config.TextColumn("Status", width=80), "alerts": st.column_config.TextColumn("Alerts crossed")})
+    st.caption(f"Amounts in {cur}, whole units. Select a budget below for its burn chart.")
     shown = [b.name for b in budgets if b.name in statuses]
     url.seed("budget", "bu_pick", shown[0] if shown else None, shown, label="Budget")
     url.publish({"as_of": as_of, "budget": st.session_state["bu_pick"]})
