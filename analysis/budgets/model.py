@@ -4,7 +4,7 @@ and the field."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -53,8 +53,8 @@ class Budget(BaseModel):
     metric: Literal["EffectiveCost", "BilledCost"] = "EffectiveCost"
     period: PeriodKind = "month"
     fiscal_year_start: int = Field(1, ge=1, le=12)
-    amount: float | None = Field(None, ge=0)
-    amounts: dict[str, float] = {}
+    amount: float | None = Field(None, ge=0, allow_inf_nan=False)
+    amounts: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = {}
     alerts: tuple[Alert, ...] = ()
     owner: str = ""
 
