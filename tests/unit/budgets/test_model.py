@@ -107,7 +107,7 @@ def test_a_file_in_another_order_dumps_to_the_canonical_one():
 @pytest.mark.parametrize(("text", "message"), [
     ("budgets: [{name: Compute, amount: -5}]",
      "budgets.yaml, budget 'Compute', field amount: Input should be greater than or equal to 0"),
-    ("budgets: [{name: Compute, amount: .inf}]", "budgets.yaml, budget 'Compute', field amount: Input should be a finite"),
+    ("budgets: [{name: Compute, amount: .inf}]", "budgets.yaml, budget 'Compute', field amount: Input should be a finite number"),
     ("budgets: [{name: Compute, amounts: {2027-01: .nan}}]",
      "budgets.yaml, budget 'Compute', field amounts.2027-01: Input should be a finite number"),
     ("budgets: [{name: Compute, amounts: {2027-01: 10, 2027-02: -5}}]",
