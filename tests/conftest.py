@@ -32,3 +32,18 @@ def sample_cache(tmp_path_factory, sample_frame) -> FocusCache:
     cache = FocusCache(tmp_path_factory.mktemp("sample-cache"))
     cache.add_source([sample_frame], "Embedded sample (generated)", kind="sample")
     return cache
+
+
+def tag_values(frame: pd.DataFrame, key: str) -> pd.Series:
+    """The value of tag `key` (folded as the cache folds keys: `Team` = `team`, `cost-center` = `cost_center`)
+    on each row of a FOCUS frame, from its JSON `Tags` column; None where it is absent."""
+    import json
+    import re
+
+    def value(text: object) -> object:
+        if not isinstance(text, str) or not text:
+            return None
+        found = [v for k, v in json.loads(text).items() if re.sub(r"[^a-z0-9]+", "_", k.lower()) == key]
+        return found[0] if found else None
+
+    return frame["Tags"].map(value)

@@ -2,10 +2,7 @@
 (to the cent, against pandas over the sample)."""
 
 import datetime as dt
-import json
-import re
 
-import pandas as pd
 import pytest
 import yaml
 
@@ -13,7 +10,7 @@ from analysis.allocation.queries import with_rules
 from analysis.allocation.rules import load_rules
 from analysis.query import Filters, local_queries
 from analysis.scope import ScopeError, describe, parse_scope, scope_problems, scope_text, scope_yaml, scoped
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tag_values
 
 CELL = "ServiceCategory=Compute; tag:env=prod|staging"
 PARSED = (("ServiceCategory", ("Compute",)), ("tag:env", ("prod", "staging")))
@@ -22,17 +19,6 @@ PARSED = (("ServiceCategory", ("Compute",)), ("tag:env", ("prod", "staging")))
 @pytest.fixture(scope="module")
 def q(sample_cache):
     return local_queries(sample_cache)
-
-
-def _tag(frame: pd.DataFrame, key: str) -> pd.Series:
-    """The value of tag `key` on each row, its spellings folded as the cache folds them (`Team` = `team`)."""
-    def value(text: object) -> object:
-        if not isinstance(text, str) or not text:
-            return None
-        found = [v for k, v in json.loads(text).items() if re.sub(r"[^a-z0-9]+", "_", k.lower()) == key]
-        return found[0] if found else None
-
-    return frame["Tags"].map(value)
 
 
 # ----- reading -------------------------------------------------------------------------------
@@ -126,7 +112,7 @@ def test_allocation_dimensions_are_known_with_the_rules(q):
 
 def test_scoped_totals_equal_pandas_to_the_cent(q, sample_frame):
     f = sample_frame
-    env, team = _tag(f, "env"), _tag(f, "team")
+    env, team = tag_values(f, "env"), tag_values(f, "team")
     cases = {
         CELL: (f["ServiceCategory"] == "Compute") & env.isin(["prod", "staging"]),
         "ProviderName=AWS|Microsoft": f["ProviderName"].isin(["AWS", "Microsoft"]),

@@ -4,7 +4,6 @@ figures are evaluate()'s (and pandas'), and exit codes 0 (no threshold crossed),
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from analysis.budgets.evaluate import evaluate
 from analysis.budgets.model import parse_budgets
 from analysis.query import local_queries
+from tests.conftest import tag_values
 
 REPO = Path(__file__).resolve().parents[3]
 RULES = REPO / "data" / "workspace" / "allocation.yaml"
@@ -38,16 +38,6 @@ def _result(done: subprocess.CompletedProcess) -> dict:
 
 def _days(frame: pd.DataFrame) -> pd.Series:
     return frame["ChargePeriodStart"].dt.tz_localize(None).dt.normalize()
-
-
-def _tag(frame: pd.DataFrame, key: str) -> pd.Series:
-    def value(text: object) -> object:
-        if not isinstance(text, str) or not text:
-            return None
-        found = [v for k, v in json.loads(text).items() if re.sub(r"[^a-z0-9]+", "_", k.lower()) == key]
-        return found[0] if found else None
-
-    return frame["Tags"].map(value)
 
 
 def test_figures_are_evaluates_and_a_crossed_threshold_exits_1(tmp_path, sample_cache, sample_frame):
@@ -105,7 +95,7 @@ def test_no_threshold_crossed_exits_0_and_an_earlier_day_checks_its_period(tmp_p
     assert compute["actual"] == round(float(f.loc[october & (f["ServiceCategory"] == "Compute"),
                                                   "EffectiveCost"].sum()), 2)
     assert compute["forecast"] == compute["forecast_lower"] == compute["forecast_upper"] == compute["actual"]
-    assert env["actual"] == round(float(f.loc[october & _tag(f, "env").isin(["prod", "staging"]),
+    assert env["actual"] == round(float(f.loc[october & tag_values(f, "env").isin(["prod", "staging"]),
                                               "EffectiveCost"].sum()), 2)
     assert env["forecast"] == env["actual"] > 0
     assert [b["alerts"] for b in result["budgets"]] == [[], []]
@@ -120,7 +110,7 @@ def test_allocation_scopes_use_the_rules_given(tmp_path, sample_cache, sample_fr
     assert done.returncode == 0, done.stderr  # no alerts configured: nothing to cross
     actual = {b["name"]: b["actual"] for b in _result(done)["budgets"]}
     # pandas: the shipped Team rules (team tag, then the shared-network, data and ml- accounts), in October.
-    team, account = _tag(f, "team"), f["SubAccountName"]
+    team, account = tag_values(f, "team"), f["SubAccountName"]
     owner = np.select([team.notna(), account == "shared-network",
                        account.isin(["bigdata-warehouse", "data-platform", "analytics-prod"]),
                        account.str.startswith("ml-")], [team, "platform", "data", "ml"], "Unallocated")
