@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from analysis.store.workspace import yaml_syntax_error
+
 
 class RulesError(ValueError):
     """An invalid rule file; the message names the rule and the field."""
@@ -202,9 +204,7 @@ def parse_rules(text: str, source: str = "rules.yaml") -> RuleSet:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RulesError(f"{source}: YAML syntax error{where}: {getattr(error, 'problem', error)}") from error
+        raise RulesError(yaml_syntax_error(error, source)) from error
     if not isinstance(raw, dict):
         raise RulesError(f"{source}: expected a mapping with 'dimensions' at the top")
     try:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from analysis.budgets.periods import BudgetPeriod, PeriodKind, period_of, period_of_key
 from analysis.scope import Scope, ScopeError, parse_scope, scope_yaml
+from analysis.store.workspace import yaml_syntax_error
 
 FILE_NAME = "budgets.yaml"
 
@@ -134,9 +135,7 @@ def parse_budgets(text: str, source: str = FILE_NAME) -> list[Budget]:
     try:
         raw = yaml.safe_load(text) if text.strip() else {"budgets": []}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise BudgetError(f"{source}: YAML syntax error{where}: {getattr(error, 'problem', error)}") from error
+        raise BudgetError(yaml_syntax_error(error, source)) from error
     if not isinstance(raw, dict) or set(raw) - {"budgets"} or not isinstance(raw.get("budgets") or [], list):
         raise BudgetError(f"{source}: expected a mapping with one key, 'budgets', holding a list of budgets")
     budgets, seen = [], set()

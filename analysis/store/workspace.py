@@ -149,3 +149,10 @@ def _reason(error: OSError) -> str:
     if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return "the disk is full"
     return error.strerror or str(error)
+
+
+def yaml_syntax_error(error: Exception, source: str) -> str:
+    """`<file>: YAML syntax error at line L, column C: <problem>` for a workspace file PyYAML refused."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"{source}: YAML syntax error{where}: {getattr(error, 'problem', error)}"
