@@ -67,6 +67,28 @@ def describe(scope: Scope) -> str:
     return " · ".join(f"{label(d)}: {' or '.join(values)}" for d, values in scope) or "Whole bill"
 
 
+def intersect(a: Scope, b: Scope) -> Scope | None:
+    """The cost in both scopes, as one scope; None when they cannot share any cost (a dimension whose
+    value lists have nothing in common)."""
+    merged = dict(a)
+    for dimension, values in b:
+        if dimension in merged:
+            common = tuple(v for v in merged[dimension] if v in values)
+            if not common:
+                return None
+            merged[dimension] = common
+        else:
+            merged[dimension] = values
+    return tuple(sorted(merged.items()))
+
+
+def contains(outer: Scope, inner: Scope) -> bool:
+    """True when every cost of `inner` is in `outer`, as written (each of outer's dimensions is in inner,
+    with no value outside outer's)."""
+    given = dict(inner)
+    return all(d in given and set(given[d]) <= set(values) for d, values in outer)
+
+
 def scoped(filters: Filters, scope: Scope) -> Filters:
     """`filters` narrowed to `scope` (the scope's values replace any filter on the same dimension)."""
     for dimension, values in scope:

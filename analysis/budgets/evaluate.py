@@ -17,8 +17,8 @@ import pandas as pd
 from analysis.budgets.model import Budget
 from analysis.budgets.periods import BudgetPeriod
 from analysis.forecast import fitted
-from analysis.query import CostQueries, Filters
-from analysis.scope import scoped
+from analysis.forecast.report import scope_daily
+from analysis.query import CostQueries
 
 STATUSES = ("over", "at risk", "on track", "no amount")
 
@@ -63,24 +63,13 @@ class BudgetStatus:
                 "status": self.status, "alerts": list(self.alerts)}
 
 
-def scope_daily(q: CostQueries, budget: Budget, end: dt.date, currency: str | None = None) -> pd.Series:
-    """The budget scope's daily cost from the first day of data to `end` (inclusive), every day present."""
-    filters = scoped(Filters(end=end + dt.timedelta(days=1), currency=currency), budget.scope)
-    frame = q.series(filters, budget.metric, "day")
-    first = q.period()
-    if first is None:
-        return pd.Series(dtype=float)
-    days = pd.date_range(min(first[0], end), end, freq="D")
-    return frame.set_index("period")["cost"].reindex(days, fill_value=0.0).astype(float)
-
-
 def evaluate(q: CostQueries, budget: Budget, as_of: dt.date, level: float = 0.8,
              currency: str | None = None) -> BudgetStatus:
     """`budget` on `as_of` (inclusive) in the period holding it: actual to date, forecast for the period
     end with its interval, status (over, at risk, on track, or no amount for this period) and the alert
     thresholds crossed."""
     period = budget.period_at(as_of)
-    daily = scope_daily(q, budget, as_of, currency)
+    daily = scope_daily(q, budget.scope, budget.metric, as_of, currency)
     in_period = daily[daily.index >= pd.Timestamp(period.start)]
     actual = float(in_period.sum())
     ahead = (period.end - as_of).days - 1

@@ -38,7 +38,8 @@ from analysis.forecast.models import LABELS, MODELS, PERIOD, edge_schedule, mont
 
 MAX_HORIZON = 90         # days of daily forecast
 PROJECTION_MONTHS = 12   # months of period projections
-PATH_DAYS = 400          # days each fit forecasts: the daily horizon and every projected period
+MAX_SCENARIO_MONTHS = 24 # calendar months a scenario can project
+PATH_DAYS = 800          # days each fit forecasts: the daily horizon, every projected period, 24 months of scenarios
 FIT_WINDOW = 364         # most recent days the models are fitted on
 SHORT_HISTORY = 60       # fewer days than this: the weekday-average model, a wider interval
 MIN_HISTORY = 14         # fewer days than this: no forecast
@@ -396,10 +397,28 @@ def project_periods(history: pd.Series, *, level: float = 0.8, method: str = "au
     if fiscal_year_start not in range(1, 13):
         raise ValueError(f"fiscal_year_start must be a month number from 1 to 12, got {fiscal_year_start!r}")
     model = forecaster or Forecaster(level, method).fit(history)
+    first_day = model.history_.index[-1] + pd.Timedelta(days=1)
+    return _project(model, _periods(first_day, fiscal_year_start, months))
+
+
+def project_months(model: Forecaster, months: int) -> pd.DataFrame:
+    """`months` calendar months (1-24) from the month holding the history's last day, as `project_periods`
+    rows (kind 'Month'): its actual to date plus the forecast of the rest, then whole forecast months."""
+    if not 1 <= months <= MAX_SCENARIO_MONTHS:
+        raise ValueError(f"months must be from 1 to {MAX_SCENARIO_MONTHS}, got {months!r}")
+    month = model.history_.index[-1].replace(day=1)
+    periods = []
+    for _ in range(months):
+        end = month + pd.DateOffset(months=1)
+        periods.append(Period("Month", f"{month:%Y-%m}", month, end))
+        month = end
+    return _project(model, periods)
+
+
+def _project(model: Forecaster, periods: list[Period]) -> pd.DataFrame:
     y = model.history_
     first_day = y.index[-1] + pd.Timedelta(days=1)
-    periods = _periods(first_day, fiscal_year_start, months)
-    days = max((p.end - first_day).days for p in periods)
+    days = max(1, max((p.end - first_day).days for p in periods))
     if days > PATH_DAYS:
         raise ValueError(f"periods reach {days} days ahead, beyond the {PATH_DAYS} days forecast")
     paths = model.simulate(days)
@@ -408,7 +427,7 @@ def project_periods(history: pd.Series, *, level: float = 0.8, method: str = "au
     rows = []
     for p in periods:
         actual = float(y[(y.index >= p.start) & (y.index < p.end)].sum())
-        a, b = max(0, (p.start - first_day).days), (p.end - first_day).days
+        a, b = max(0, (p.start - first_day).days), max(0, (p.end - first_day).days)
         totals = actual + paths[:, a:b].sum(axis=1)
         lo, hi = np.quantile(totals, [alpha, 1 - alpha])
         rows.append({"kind": p.kind, "period": p.label, "start": p.start, "end": p.end, "actual": actual,

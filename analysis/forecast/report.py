@@ -3,6 +3,7 @@ projections and the backtest that says how far to trust them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from analysis.dimensions import TOTAL
 from analysis.forecast import MAX_HORIZON, backtest, fitted, forecast_by, project_periods, top_and_other
 from analysis.query import CostQueries, Filters
+from analysis.scope import Scope, scoped
 
 
 def daily_history(q: CostQueries, filters: Filters, metric: str = "EffectiveCost",
@@ -26,6 +28,17 @@ def daily_history(q: CostQueries, filters: Filters, metric: str = "EffectiveCost
     wide = wide.reindex(days, fill_value=0.0)
     wide.columns = [str(c) for c in wide.columns]
     return wide
+
+
+def scope_daily(q: CostQueries, scope: Scope, metric: str, end: dt.date, currency: str | None = None) -> pd.Series:
+    """A scope's daily cost from the first day of data to `end` (inclusive), every day present (0 without
+    charges): the history that budgets and scenarios forecast."""
+    frame = q.series(scoped(Filters(end=end + dt.timedelta(days=1), currency=currency), scope), metric, "day")
+    first = q.period()
+    if first is None:
+        return pd.Series(dtype=float)
+    days = pd.date_range(min(first[0], end), end, freq="D")
+    return frame.set_index("period")["cost"].reindex(days, fill_value=0.0).astype(float)
 
 
 @dataclass(frozen=True)

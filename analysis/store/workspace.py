@@ -87,6 +87,17 @@ class WorkspaceFile:
             self._write(current, text)
         return token(text)
 
+    def remove(self, expected: str) -> None:
+        """Delete the file if it still has token `expected` (WorkspaceConflict otherwise); its last
+        version stays in the history, so it can be restored."""
+        with self._locked():
+            current, current_token = self.read()
+            if current_token != expected:
+                raise WorkspaceConflict(self._what_changed(expected, current))
+            if current and current_token not in {v.token for v in self.versions()}:
+                self._add_version(current, dt.datetime.now(dt.UTC))
+            self.path.unlink(missing_ok=True)
+
     def versions(self) -> list[Version]:
         """Saved versions, newest first."""
         found = []

@@ -1,0 +1,1 @@
+"""Commitment discounts (reservations, savings plans, committed use): what they can cover."""

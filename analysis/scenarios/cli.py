@@ -1,0 +1,80 @@
+"""`python -m analysis scenario FILE [--months N]`: a scenario's months against the baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analysis.allocation.queries import problem_with, with_rules
+from analysis.allocation.rules import RulesError, load_rules
+from analysis.query import local_queries
+from analysis.scenarios.engine import run as run_scenario
+from analysis.scenarios.model import MAX_MONTHS, ScenarioError, lever_label, parse_scenario
+from analysis.scope import scope_problems
+from analysis.store.cache import FocusCache
+
+SHIPPED_RULES = Path(__file__).resolve().parents[2] / "data" / "workspace" / "allocation.yaml"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("scenario", help="project a what-if scenario against the baseline forecast")
+    parser.add_argument("file", type=Path, help="a scenario YAML file")
+    parser.add_argument("--months", type=int, choices=range(1, MAX_MONTHS + 1), metavar=f"1-{MAX_MONTHS}",
+                        help="months to project (overrides the file's months)")
+    parser.add_argument("--rules", type=Path, default=None,
+                        help="allocation rules for alloc: scopes (default: the workspace's, else the shipped ones)")
+    parser.add_argument("--currency", help="billing currency when the data holds several")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the monthly table and, last, one JSON line; exit 2 with a message on bad input."""
+    try:
+        scenario = parse_scenario(args.file.read_text(encoding="utf-8"), args.file.name)
+    except OSError as error:
+        return _fail(f"Cannot read the scenario file {args.file}: {error.strerror or error}")
+    except ScenarioError as error:
+        return _fail(f"Invalid scenario: {error}")
+    q = local_queries(FocusCache(args.cache))
+    span = q.period()
+    if span is None:
+        return _fail(f"The cache {args.cache} holds no data")
+    currencies = q.currencies()
+    currency = args.currency or (currencies[0] if len(currencies) == 1 else None)
+    if currency not in currencies:
+        return _fail(f"Choose --currency: the data holds {', '.join(currencies)}")
+    dimensions: tuple[str, ...] = ()
+    if any(d.startswith("alloc:") for lever in scenario.levers for d, _ in lever.scope):
+        rules_file = args.rules or next(p for p in (args.file.parent.parent / "allocation.yaml", SHIPPED_RULES)
+                                        if p.exists())
+        try:
+            rules = load_rules(rules_file)
+        except (OSError, RulesError) as error:
+            return _fail(f"Allocation rules {rules_file} cannot be used: {error}")
+        problem = problem_with(q, rules)
+        if problem:
+            return _fail(f"Allocation rules {rules_file} cannot be used: {problem}")
+        q, dimensions = with_rules(q, rules), tuple(d.name for d in rules.dimensions)
+    problems = [f"{lever_label(i, lever)}, field scope: {p}" for i, lever in enumerate(scenario.levers)
+                for p in scope_problems(q, lever.scope, dimensions)]
+    if problems:
+        return _fail(f"Invalid scenario {scenario.name!r} in {args.file.name}: " + "; ".join(problems))
+    try:
+        result = run_scenario(q, scenario, span[1], args.months, currency)
+    except ScenarioError as error:
+        return _fail(f"Invalid scenario in {args.file.name}: {error}")
+    for warning in result.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    table = result.table()[["month", "baseline", "baseline_lower", "baseline_upper", "scenario", "scenario_lower",
+                            "scenario_upper", "delta", "scenario_cumulative"]]
+    print(f"{scenario.name}: {scenario.metric} in {currency}, from the data's last day {span[1]}; 80% intervals")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    print(json.dumps(result.as_json()))
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
