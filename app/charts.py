@@ -178,3 +178,27 @@ def budget_burn(burn: pd.DataFrame, amount: float | None, currency: str | None, 
         layers.append(alt.Chart(line).mark_text(align="left", dx=4, dy=-7, color=FLAGGED).encode(
             y="amount:Q", text="label:N", x=alt.value(0)))
     return alt.layer(*layers).properties(height=height)
+
+
+def scenario_lines(frame: pd.DataFrame, budget: pd.DataFrame | None, currency: str | None, interval: str,
+                   height: int = 360) -> alt.LayerChart:
+    """Monthly totals of the baseline and each scenario (`frame`: month, series, cost, lower, upper), each
+    with its interval as a band, and a budget's monthly amount (`budget`: month, amount) as a red line."""
+    order = list(dict.fromkeys(frame["series"]))
+    colour = alt.Color("series:N", title=None, sort=order,
+                       legend=alt.Legend(orient="top", labelLimit=320, symbolOpacity=1, symbolType="stroke"),
+                       scale=alt.Scale(domain=order, range=["#7f7f7f", *PALETTE][:len(order)]))
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    y = alt.Y("cost:Q", title=f"Monthly cost ({currency or 'USD'})", axis=alt.Axis(format=_axis_format(currency)),
+              scale=alt.Scale(zero=False))
+    tip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
+           alt.Tooltip("cost:Q", title="Forecast", format=TIP), alt.Tooltip("lower:Q", title=f"Low ({interval})", format=TIP),
+           alt.Tooltip("upper:Q", title=f"High ({interval})", format=TIP)]
+    base = alt.Chart(frame)
+    layers = [base.mark_area(opacity=0.15).encode(x=x, y="lower:Q", y2="upper:Q", color=colour),
+              base.mark_line(point=True, strokeWidth=2).encode(x=x, y=y, color=colour, tooltip=tip)]
+    if budget is not None and len(budget):
+        layers.append(alt.Chart(budget).mark_line(color=FLAGGED, strokeDash=[6, 3], interpolate="step-after").encode(
+            x=x, y="amount:Q", tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                                        alt.Tooltip("amount:Q", title="Budget", format=TIP)]))
+    return alt.layer(*layers).properties(height=height)

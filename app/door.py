@@ -29,6 +29,9 @@ from analysis.budgets.propose import propose_amount
 from analysis.dimensions import TOTAL, Dimension, is_allocation, is_tag, label
 from analysis.forecast import report
 from analysis.query import CostQueries, Filters, local_queries, snowflake_queries
+from analysis.scenarios.engine import ScenarioResult
+from analysis.scenarios.engine import run as run_scenario
+from analysis.scenarios.model import Scenario
 from analysis.scope import Scope
 from analysis.scope import scope_problems as _scope_problems
 from analysis.store.cache import DEFAULT_CACHE, FocusCache
@@ -125,8 +128,10 @@ def _uses_rules(args: tuple) -> bool:
             return any(is_allocation(d) for d in value.dimensions)
         if isinstance(value, tuple | list):
             return any(mentions(v) for v in value)
-        if isinstance(value, Budget):  # and anything else with a scope
+        if isinstance(value, Budget):
             return mentions(value.scope)
+        if isinstance(value, Scenario):
+            return mentions(tuple(lever.scope for lever in value.levers))
         return isinstance(value, str) and is_allocation(value)
 
     return mentions(args)
@@ -346,3 +351,10 @@ def scope_problems(q: CostQueries, scope: Scope, allocation: tuple[str, ...]) ->
 def proposed_budget(q: CostQueries, *args: object) -> tuple[float, pd.DataFrame]:
     """An amount from history (`analysis.budgets.propose.propose_amount`)."""
     return propose_amount(q, *args)
+
+
+# ----- scenarios ------------------------------------------------------------------------------
+@door
+def scenario_result(q: CostQueries, scenario: Scenario, last_day, months: int, currency: str | None) -> ScenarioResult:
+    """A scenario against the baseline (`analysis.scenarios.engine.run`)."""
+    return run_scenario(q, scenario, last_day, months, currency)

@@ -28,7 +28,10 @@ navigation = st.navigation(
             st.Page(PAGES / "allocation.py", title="Allocation rules", icon=":material/account_tree:"),
             st.Page(PAGES / "showback.py", title="Showback", icon=":material/groups:"),
         ],
-        "Planning": [st.Page(PAGES / "budgets.py", title="Budgets", icon=":material/account_balance_wallet:")],
+        "Planning": [
+            st.Page(PAGES / "budgets.py", title="Budgets", icon=":material/account_balance_wallet:"),
+            st.Page(PAGES / "scenarios.py", title="Scenarios", icon=":material/alt_route:"),
+        ],
         "Data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
     }
 )

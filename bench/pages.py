@@ -25,7 +25,7 @@ from tests.servers import streamlit_server
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [("", "Overview"), ("explore", "Explore"), ("tags", "Tags"), ("anomalies", "Anomalies"),
          ("forecast", "Forecast"), ("allocation", "Allocation"), ("showback", "Showback"), ("budgets", "Budgets"),
-         ("data", "Data")]
+         ("scenarios", "Scenarios"), ("data", "Data")]
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -46,7 +46,8 @@ def _timed(page, url: str, title: str) -> float:
 def measure(cache: Path) -> dict:
     """Seconds per page: the first visit after the server started, then a full reload; Forecast top 10."""
     workspace = Path(tempfile.mkdtemp(prefix="bench-pages-"))
-    shutil.copy(ROOT / "data" / "workspace" / "budgets.yaml", workspace)  # the page shows the example budgets
+    shutil.copy(ROOT / "data" / "workspace" / "budgets.yaml", workspace)  # the pages show the examples
+    shutil.copytree(ROOT / "data" / "workspace" / "scenarios", workspace / "scenarios")
     env = dict(os.environ, FINOPS_CACHE_DIR=str(cache), FINOPS_WORKSPACE=str(workspace))
     first, reload = {}, {}
     with streamlit_server(env) as url, sync_playwright() as pw:

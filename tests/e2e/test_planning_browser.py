@@ -1,4 +1,5 @@
-"""The Budgets page in a real browser: the table, and a spreadsheet imported with row-numbered errors first."""
+"""The planning pages in a real browser: Budgets (the table, a sheet imported with row-numbered errors first)
+and Scenarios opened from a shared link."""
 
 import io
 import os
@@ -66,3 +67,20 @@ def test_budgets_table_and_a_sheet_import(budgets_url, tmp_path):
     network = next(b for b in saved if b["name"] == "Network")
     assert network["amount"] == 40000 and network["amounts"] == {"2026-12": 45000}
     assert len(saved) == 5  # the four shipped budgets are kept
+
+
+def test_scenarios_page_compares_the_examples_from_a_link(budgets_url):
+    url, workspace = budgets_url
+    shutil.copytree(ROOT / "data" / "workspace" / "scenarios", workspace / "scenarios", dirs_exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(f"{url}/scenarios?compare=Savings+plan+and+Azure+exit&months=6&budget=Whole+bill")
+        expect(page.get_by_role("heading", name="Scenarios", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=60_000)
+        _no_exception(page)
+        expect(page.get_by_role("tab", name="Savings plan and Azure exit")).to_be_visible()
+        expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).to_contain_text("Savings plan and Azure exit")
+        expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).not_to_contain_text("Compute growth")
+        expect(page.get_by_text("spread evenly over the months")).to_be_visible()  # a yearly budget, monthly
+        browser.close()
