@@ -355,6 +355,7 @@ def proposed_budget(q: CostQueries, *args: object) -> tuple[float, pd.DataFrame]
 
 # ----- scenarios ------------------------------------------------------------------------------
 @door
-def scenario_result(q: CostQueries, scenario: Scenario, last_day, months: int, currency: str | None) -> ScenarioResult:
-    """A scenario against the baseline (`analysis.scenarios.engine.run`)."""
-    return run_scenario(q, scenario, last_day, months, currency)
+def scenario_result(q: CostQueries, scenario: Scenario, last_day, months: int, currency: str | None,
+                    scope: Scope = ()) -> ScenarioResult:
+    """A scenario against the baseline, for the whole bill or a scope (`analysis.scenarios.engine.run`)."""
+    return run_scenario(q, scenario, last_day, months, currency, scope)

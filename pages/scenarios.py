@@ -17,8 +17,8 @@ from app.ui import empty_state, md, money, page_view, whole_money_column
 view = page_view("Scenarios")
 st.caption("The baseline is the Forecast page's model by calendar month: the first month is its actual to date "
            "plus the forecast of the rest; bands are 80% intervals. Each lever changes its scope's cost from its "
-           "month on, in order, as the earlier levers left it. Scenarios cover the whole bill and ignore the "
-           "sidebar's filters.")
+           "month on, in order, as the earlier levers left it. Figures are for the whole bill, or for a budget's "
+           "scope when one is chosen; the sidebar's filters do not apply.")
 store = ScenarioStore(workspace())
 saved, unreadable = store.scenarios()
 for problem in unreadable:
@@ -41,6 +41,8 @@ months = c3.number_input("Months", 1, 24, key="sc_months")
 url.publish({"compare": ",".join(picked), "budget": budget_name, "months": months})
 
 labels, _ = months_from(last_day, months)
+budget = next((b for b in budgets if b.name == budget_name), None)
+shown = budget.scope if budget else ()  # against a budget, every figure is for the budget's scope
 results = []
 with st.spinner("Projecting the baseline and each scenario…"):
     for scenario in (s for s, _ in saved if s.name in picked):
@@ -49,7 +51,7 @@ with st.spinner("Projecting the baseline and each scenario…"):
         try:
             if problems:
                 raise ScenarioError(f"scenario {scenario.name!r}, " + "; ".join(problems))
-            results.append(scenario_result(scenario, last_day, months, cur))
+            results.append(scenario_result(scenario, last_day, months, cur, shown))
         except ScenarioError as error:
             st.error(f"Not shown: {md(error)}")
 if not saved:
@@ -59,15 +61,15 @@ elif results:
     for warning in (w for r in results for w in r.warnings):
         st.warning(f"{md(warning)}", icon=":material/info:")
     base = results[0]
-    budget = next((b for b in budgets if b.name == budget_name), None)
     line = None
     if budget is not None:
         amounts = [budget.amount_for(budget.period_at(pd.Timestamp(m).date())) for m in labels]
         line = pd.DataFrame({"month": pd.to_datetime(labels),
                              "amount": [a / MONTHS_IN[budget.period] if a is not None else None for a in amounts]})
-        st.caption(f"Budget {md(budget.name)} ({md(describe(budget.scope))}"
-                   + (f", its {budget.period} amount spread evenly over the months" if budget.period != "month" else "")
-                   + ")" + ("; the scenarios cover the whole bill" if budget.scope else ""))
+        st.caption(f"Against the budget {md(budget.name)}: every figure below is for its scope, "
+                   f"{md(describe(budget.scope))}"
+                   + (f"; its {budget.period} amount is spread evenly over the months" if budget.period != "month"
+                      else "") + ".")
     series = [("Baseline", base.baseline)] + [(r.scenario.name, r.total) for r in results]
     long = pd.concat([pd.DataFrame({"month": pd.to_datetime(labels), "series": name, "cost": v[0], "lower": v[1],
                                     "upper": v[2]}) for name, v in series], ignore_index=True)

@@ -133,15 +133,17 @@ def months_from(last_day: dt.date, months: int) -> tuple[list[str], np.ndarray]:
 
 
 def run(q: CostQueries, scenario: Scenario, last_day: dt.date, months: int | None = None,
-        currency: str | None = None) -> ScenarioResult:
-    """The scenario's months from the month holding `last_day`, against the baseline. ScenarioError when a
-    lever starts before the first month; a lever whose scope has no cost is reported in `warnings`."""
+        currency: str | None = None, scope: Scope = ()) -> ScenarioResult:
+    """The scenario's months from the month holding `last_day`, against the baseline, for the whole bill or
+    the part of it in `scope` (a budget's, say). ScenarioError when a lever starts before the first month; a
+    lever whose scope has no cost is reported in `warnings`."""
     n = months or scenario.months
     labels, share = months_from(last_day, n)
     baselines = _Baselines(q, scenario.metric, last_day, n, currency)
-    whole = baselines(())
+    view = baselines(scope)
+    actual = np.vstack([view.actual] * 3)
     parts: list[Part] = []
-    result = ScenarioResult(scenario, labels, share, np.vstack([whole.actual] * 3) + whole.rest, whole.rest.copy())
+    result = ScenarioResult(scenario, labels, share, actual + view.rest, view.rest.copy())
     for index, lever in enumerate(scenario.levers):
         label = lever_label(index, lever)
         if lever.start < labels[0]:
@@ -150,13 +152,17 @@ def run(q: CostQueries, scenario: Scenario, last_day: dt.date, months: int | Non
         if lever.start not in labels:
             result.warnings.append(f"{label} starts in {lever.start}, after the last month shown ({labels[-1]})")
             continue
-        start = labels.index(lever.start)
-        new = _apply(lever, start, share, baselines, parts, result.warnings, label)
+        new = _apply(lever, labels.index(lever.start), share, baselines, parts, result.warnings, label)
         parts.extend(new)
-        change = sum((p.delta for p in new), np.zeros((3, n)))
-        result.total += change
+        if scope:  # the part of every change that falls in the scope shown
+            now = _current(scope, baselines, parts) + sum(
+                (p.delta for p in parts if p.kind == "fixed" and contains(scope, p.scope)), np.zeros((3, n)))
+            change, result.total = now - result.total, now
+        else:
+            change = sum((p.delta for p in new), np.zeros((3, n)))
+            result.total += change
         result.effects.append((label, describe(lever.scope), lever.describe(), change[0]))
-    result.total += np.vstack([whole.actual] * 3)
+    result.total += actual
     result.total = np.vstack([result.total[0], result.total.min(axis=0), result.total.max(axis=0)])
     return result
 

@@ -133,3 +133,21 @@ def test_without_scenarios_the_page_says_how_to_start(app):
     at = app.run()
     at.switch_page("../pages/scenarios.py").run()
     assert "No scenarios yet" in at.info[0].value
+
+
+def test_against_a_scoped_budget_every_figure_is_for_its_scope(scenarios_page, workspace, sample_cache):
+    (workspace / "budgets.yaml").write_text(
+        "budgets:\n- {name: Compute cap, scope: {ServiceCategory: Compute}, period: quarter, amount: 1500000}\n")
+    at = scenarios_page
+    at.run()
+    at.selectbox(key="sc_budget").set_value("Compute cap").run()
+    table = at.dataframe[0].value.set_index("month")
+    compute = (("ServiceCategory", ("Compute",)),)
+    grown = run(local_queries(sample_cache), parse_scenario(GROWTH), AS_OF, 6, scope=compute)
+    assert list(table["Compute up"][:6]) == [round(v) for v in grown.total[0]]
+    assert list(table["Baseline"][:6]) == [round(v) for v in grown.baseline[0]]
+    # removing storage and adding S3 spend leave compute as it was
+    assert list(table["Storage off"][:6]) == list(table["Baseline"][:6])
+    assert list(table["Budget"][:6]) == [500_000] * 6  # a quarter's amount spread over its months
+    assert any("every figure below is for its scope, Service category: Compute" in c.value.replace("\\", "")
+               for c in at.caption)

@@ -82,5 +82,5 @@ def test_scenarios_page_compares_the_examples_from_a_link(budgets_url):
         expect(page.get_by_role("tab", name="Savings plan and Azure exit")).to_be_visible()
         expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).to_contain_text("Savings plan and Azure exit")
         expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).not_to_contain_text("Compute growth")
-        expect(page.get_by_text("spread evenly over the months")).to_be_visible()  # a yearly budget, monthly
+        expect(page.get_by_text("is spread evenly over the months")).to_be_visible()  # a yearly budget, monthly
         browser.close()
