@@ -12,7 +12,7 @@ from analysis.allocation.rules import RulesError, load_rules
 from analysis.query import local_queries
 from analysis.scenarios.engine import run as run_scenario
 from analysis.scenarios.model import MAX_MONTHS, ScenarioError, lever_label, parse_scenario
-from analysis.scope import scope_problems
+from analysis.scope import ScopeError, describe, parse_scope, scope_problems
 from analysis.store.cache import FocusCache
 
 SHIPPED_RULES = Path(__file__).resolve().parents[2] / "data" / "workspace" / "allocation.yaml"
@@ -25,6 +25,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="months to project (overrides the file's months)")
     parser.add_argument("--rules", type=Path, default=None,
                         help="allocation rules for alloc: scopes (default: the workspace's, else the shipped ones)")
+    parser.add_argument("--scope", default="", help="report only this part of the bill, written "
+                        "'ServiceCategory=Compute; ProviderName=AWS|Microsoft' (default: the whole bill)")
     parser.add_argument("--currency", help="billing currency when the data holds several")
     parser.set_defaults(run=run)
 
@@ -33,10 +35,13 @@ def run(args: argparse.Namespace) -> int:
     """Print the monthly table and, last, one JSON line; exit 2 with a message on bad input."""
     try:
         scenario = parse_scenario(args.file.read_text(encoding="utf-8"), args.file.name)
+        shown = parse_scope(args.scope)
     except OSError as error:
         return _fail(f"Cannot read the scenario file {args.file}: {error.strerror or error}")
     except ScenarioError as error:
         return _fail(f"Invalid scenario: {error}")
+    except ScopeError as error:
+        return _fail(f"Invalid --scope: {error}")
     q = local_queries(FocusCache(args.cache))
     span = q.period()
     if span is None:
@@ -46,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if currency not in currencies:
         return _fail(f"Choose --currency: the data holds {', '.join(currencies)}")
     dimensions: tuple[str, ...] = ()
-    if any(d.startswith("alloc:") for lever in scenario.levers for d, _ in lever.scope):
+    if any(d.startswith("alloc:") for scope in (shown, *(lever.scope for lever in scenario.levers)) for d, _ in scope):
         rules_file = args.rules or next(p for p in (args.file.parent.parent / "allocation.yaml", SHIPPED_RULES)
                                         if p.exists())
         try:
@@ -59,17 +64,19 @@ def run(args: argparse.Namespace) -> int:
         q, dimensions = with_rules(q, rules), tuple(d.name for d in rules.dimensions)
     problems = [f"{lever_label(i, lever)}, field scope: {p}" for i, lever in enumerate(scenario.levers)
                 for p in scope_problems(q, lever.scope, dimensions)]
+    problems += [f"--scope: {p}" for p in scope_problems(q, shown, dimensions)]
     if problems:
         return _fail(f"Invalid scenario {scenario.name!r} in {args.file.name}: " + "; ".join(problems))
     try:
-        result = run_scenario(q, scenario, span[1], args.months, currency)
+        result = run_scenario(q, scenario, span[1], args.months, currency, shown)
     except ScenarioError as error:
         return _fail(f"Invalid scenario in {args.file.name}: {error}")
     for warning in result.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     table = result.table()[["month", "baseline", "baseline_lower", "baseline_upper", "scenario", "scenario_lower",
                             "scenario_upper", "delta", "scenario_cumulative"]]
-    print(f"{scenario.name}: {scenario.metric} in {currency}, from the data's last day {span[1]}; 80% intervals")
+    print(f"{scenario.name}: {scenario.metric} in {currency} for {describe(shown)}, from the data's last day "
+          f"{span[1]}; 80% intervals")
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print(json.dumps(result.as_json()))
     return 0
