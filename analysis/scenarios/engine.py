@@ -49,6 +49,7 @@ class Projection:
     actual: np.ndarray
     rest: np.ndarray
     has_cost: bool
+    problem: str = ""  # why a scope with cost has no forecast (too little history)
 
 
 @dataclass
@@ -103,7 +104,12 @@ class _Baselines:
             if not (daily.to_numpy() != 0).any():
                 self.cache[scope] = Projection(np.zeros(self.months), np.zeros((3, self.months)), False)
             else:
-                rows = project_months(fitted(daily), self.months)
+                try:
+                    rows = project_months(fitted(daily), self.months)
+                except ValueError as error:  # e.g. a scope whose cost began days ago: too little history
+                    none = np.zeros(self.months)
+                    self.cache[scope] = Projection(none, np.vstack([none] * 3), False, str(error))
+                    return self.cache[scope]
                 actual = rows["actual"].to_numpy()
                 rest = np.vstack([rows[c].to_numpy() - actual for c in ("forecast", "lower", "upper")])
                 self.cache[scope] = Projection(actual, rest, True)
@@ -135,12 +141,15 @@ def months_from(last_day: dt.date, months: int) -> tuple[list[str], np.ndarray]:
 def run(q: CostQueries, scenario: Scenario, last_day: dt.date, months: int | None = None,
         currency: str | None = None, scope: Scope = ()) -> ScenarioResult:
     """The scenario's months from the month holding `last_day`, against the baseline, for the whole bill or
-    the part of it in `scope` (a budget's, say). ScenarioError when a lever starts before the first month; a
-    lever whose scope has no cost is reported in `warnings`."""
+    the part of it in `scope` (a budget's, say). ScenarioError when a lever starts before the first month
+    or the baseline has too little history to forecast; a lever whose scope has no cost, or too little history,
+    is reported in `warnings`."""
     n = months or scenario.months
     labels, share = months_from(last_day, n)
     baselines = _Baselines(q, scenario.metric, last_day, n, currency)
     view = baselines(scope)
+    if view.problem:
+        raise ScenarioError(f"scenario {scenario.name!r}: no baseline forecast for {describe(scope)}: {view.problem}")
     actual = np.vstack([view.actual] * 3)
     parts: list[Part] = []
     result = ScenarioResult(scenario, labels, share, actual + view.rest, view.rest.copy())
@@ -187,6 +196,10 @@ def _apply(lever, start: int, share: np.ndarray, baselines: _Baselines, parts: l
         return [Part("placed", where, lv.new_spend(share, start, lever.monthly))]
     scope = {"price_change": intersect(lever.scope, USAGE), "commitment": commitment_eligible(lever.scope)}.get(
         lever.kind, lever.scope)
+    if scope is not None and baselines(scope).problem:
+        warnings.append(f"{label}: its scope ({describe(lever.scope)}) cannot be forecast "
+                        f"({baselines(scope).problem}), so it changes nothing")
+        return []
     if scope is None or not baselines(scope).has_cost:
         what = "commitment-eligible cost (on-demand compute and database usage)" if lever.kind == "commitment" \
             else "usage cost" if lever.kind == "price_change" else "cost"

@@ -32,7 +32,14 @@ class ScenarioStore:
         """Every readable scenario with its file's token, by name; and a message for each unreadable file."""
         found, problems = [], []
         for path in sorted(self.folder.glob("*.yaml")) if self.folder.exists() else []:
-            text, token = WorkspaceFile(self.folder, path.name).read()
+            try:
+                text, token = WorkspaceFile(self.folder, path.name).read()
+            except UnicodeDecodeError:
+                problems.append(f"scenarios/{path.name}: cannot be read as UTF-8 text")
+                continue
+            except OSError as error:
+                problems.append(f"scenarios/{path.name}: cannot be read ({error.strerror or error})")
+                continue
             try:
                 found.append((parse_scenario(text, f"scenarios/{path.name}"), token))
             except ScenarioError as error:
