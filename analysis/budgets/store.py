@@ -16,7 +16,10 @@ class BudgetStore(WorkspaceFile):
 
     def budgets(self) -> tuple[list[Budget], str]:
         """The saved budgets and the token of the text they came from."""
-        text, token = self.read()
+        try:
+            text, token = self.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise BudgetError(f"{self.path.name} cannot be read ({error})") from error
         return parse_budgets(text, self.path.name), token
 
     def save(self, text: str, expected: str) -> str:

@@ -99,3 +99,9 @@ def test_without_removes_one_budget_by_name():
     assert without([COMPUTE, STORAGE, BILL], "storage") == [COMPUTE, BILL]
     assert without([COMPUTE, STORAGE, BILL], "Network") == [COMPUTE, STORAGE, BILL]
     assert without([], "Compute") == []
+
+
+def test_a_budget_file_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / "budgets.yaml").write_bytes(b"budgets:\n- name: Caf\xe9\n  amount: 5\n")
+    with pytest.raises(BudgetError, match=r"budgets.yaml cannot be read \('utf-8' codec"):
+        BudgetStore(tmp_path).budgets()
