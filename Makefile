@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PORT ?= 8501
 
-.PHONY: run test sample bench chromium clean
+.PHONY: run test sample bench chromium libreoffice clean
 
 $(VENV)/.runtime: requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ run: $(VENV)/.runtime data/cache/manifest.json
 chromium:
 	@bash .ci/ensure-chromium
 
-test: $(VENV)/.test chromium
+libreoffice:
+	@bash .ci/ensure-libreoffice
+
+test: $(VENV)/.test chromium libreoffice
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
