@@ -5,9 +5,10 @@ import streamlit as st
 
 from analysis.dimensions import DIMENSIONS, METRICS
 from analysis.query import GRAINS
+from analysis.reports.excel import Chart
 from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.rounding import round_columns
-from app import url
+from app import url, workbook
 from app.charts import OTHER, stacked_bars, top_n
 from app.door import allocation_dimensions, dimension_label, tag_keys
 from app.door import series as spend_series
@@ -65,8 +66,19 @@ st.dataframe(
     table, hide_index=True, width="stretch", height=min(420, 35 * (len(table) + 1) + 3),
     column_config={c: money_column(c, cur) for c in table.columns if c not in {names[d] for d in by}},
 )
-st.download_button(
+left, right = st.columns([1, 4])
+left.download_button(
     "Download this table (CSV)", safe_csv(table, [c for c in table.columns if c not in {names[d] for d in by}]),
     file_name=download_name("spend_by", *by, grain, view.metric, cur, view.filters.start, "to", last_day),
     mime="text/csv", icon=":material/download:",
 )
+chart_data = shown.pivot_table(index="period", columns=key, values="cost", aggfunc="sum", fill_value=0.0)
+chart_data = chart_data.rename(columns=str).reset_index().rename(columns={"period": grain.capitalize()})
+with right:
+    workbook.download(view, "Explore", [
+        ("Table", table, workbook.money_spec(table, view), ()),
+        ("Chart data", chart_data, workbook.money_spec(chart_data, view),
+         [Chart(f"{METRICS[view.metric]} by {grain}", grain.capitalize(), list(chart_data.columns[1:]), "stacked",
+                f"{view.metric} ({cur})")])],
+        kpis=[(f"Total {METRICS[view.metric]}", total, "money")],
+        extra=[("Grouped by", " then ".join(names[d] for d in by)), ("Grain", grain)], name=("spend_by", *by, grain))

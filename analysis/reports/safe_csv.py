@@ -45,8 +45,8 @@ def safe_csv(frame: pd.DataFrame, money: Sequence[str] = ()) -> bytes:
     return safe_frame(out).to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").encode()
 
 
-def download_name(*parts: object) -> str:
+def download_name(*parts: object, suffix: str = ".csv") -> str:
     """A file name from its parts (what, metric, currency, first and last day...), safe on every system:
     `spend_by_ServiceName_EffectiveCost_USD_2026-06-01_to_2026-11-29.csv`."""
     text = "_".join(str(p) for p in parts if p not in (None, ""))
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_") + ".csv"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-_") + suffix
