@@ -51,3 +51,10 @@ def money_spec(frame: pd.DataFrame, view, text: Sequence[str] = (), percent: Seq
     unit = f"{view.metric}, {view.currency or 'USD'}"
     named = {c: f"{c} ({unit})" for c in money} | dict(headers or {})
     return TableSpec(money=money, percent=percent, headers=named)
+
+
+def by_period(series: pd.DataFrame, grain: str = "month") -> pd.DataFrame:
+    """A long `period, <dimension>, cost` frame as one row per period and one column per value (chart data)."""
+    dimension = next(c for c in series.columns if c not in ("period", "cost"))
+    wide = series.pivot_table(index="period", columns=dimension, values="cost", aggfunc="sum", fill_value=0.0)
+    return wide.rename(columns=str).reset_index().rename(columns={"period": grain.capitalize()})

@@ -72,8 +72,7 @@ left.download_button(
     file_name=download_name("spend_by", *by, grain, view.metric, cur, view.filters.start, "to", last_day),
     mime="text/csv", icon=":material/download:",
 )
-chart_data = shown.pivot_table(index="period", columns=key, values="cost", aggfunc="sum", fill_value=0.0)
-chart_data = chart_data.rename(columns=str).reset_index().rename(columns={"period": grain.capitalize()})
+chart_data = workbook.by_period(shown, grain)
 with right:
     workbook.download(view, "Explore", [
         ("Table", table, workbook.money_spec(table, view), ()),

@@ -4,6 +4,8 @@
 import streamlit as st
 
 from analysis.dimensions import METRICS
+from analysis.reports.excel import Chart
+from app import workbook
 from app.charts import horizontal_bars, stacked_bars, top_n
 from app.door import overview_kpis, tag_coverage, top_movers
 from app.door import series as spend_series
@@ -28,11 +30,12 @@ c4.metric("Last 30 days", money(k.last_30_days, cur), percent(k.change_30_days),
           help=f"The 30 days before: {money(k.previous_30_days, cur)}", border=True)
 
 left, right = st.columns(2)
+by_month = {}
 for column, dimension, title in ((left, "ProviderName", "Spend by provider"),
                                  (right, "ServiceCategory", "Spend by service category")):
     with column:
         st.subheader(title)
-        series = spend_series(view.filters, view.metric, "month", (dimension,))
+        series = by_month[title] = spend_series(view.filters, view.metric, "month", (dimension,))
         if series.empty:
             empty_state("No spend in the selected range and filters.")
         else:
@@ -60,3 +63,17 @@ if coverage.empty or coverage["total_cost"].iloc[0] == 0:
     empty_state("No cost in the selected range.")
 else:
     st.altair_chart(horizontal_bars(coverage, "key", "share", cur, value_format=".0%"), width="stretch")
+
+sheets = [(title.removeprefix("Spend ").capitalize(), data, workbook.money_spec(data, view),
+           [Chart(title, "Month", list(data.columns[1:]), "stacked", f"{view.metric} ({cur})")])
+          for title, data in ((t, workbook.by_period(f)) for t, f in by_month.items() if not f.empty)]
+sheets += [(title, frame.rename(columns={"ServiceName": "Service"}),
+            workbook.money_spec(frame, view, percent=["change_pct"]), ())
+           for frame, title in ((increases, "Largest increases"), (decreases, "Largest decreases"))]
+sheets += [("Tag coverage", coverage, workbook.money_spec(coverage, view, percent=["share"]), ())]
+workbook.download(view, "Overview", sheets, kpis=[
+    ("Month to date", k.month_to_date, "money"), ("Same days last month", k.same_days_last_month, "money"),
+    ("Month to date vs same days last month", k.month_change, "percent"),
+    ("Month-end run-rate", k.month_end_run_rate, "money"), ("Last 30 days", k.last_30_days, "money"),
+    ("The 30 days before", k.previous_30_days, "money"), ("Last 30 days vs the 30 before", k.change_30_days, "percent"),
+    ("KPIs as of (last day with data)", k.as_of.isoformat(), "text")])

@@ -50,3 +50,24 @@ def test_explore_workbook_is_the_table_on_screen(app, downloads, sample_frame):
     book = workbook_of(downloads, "spend_by_ProviderName_month")
     headers, rows = _table(book, "Table")
     assert headers[0] == "Provider" and {r[0] for r in rows} == set(sample_frame["ProviderName"])
+
+
+def test_overview_workbook_has_the_kpis_and_the_charts_data(app, downloads, sample_frame, sample_cache):
+    from analysis.query import local_queries
+    from analysis.visibility.overview import kpis
+
+    at = app.run()
+    book = workbook_of(downloads, "overview_EffectiveCost_USD")
+    assert book.sheetnames == ["Cover", "KPIs", "By provider", "By service category", "Largest increases",
+                               "Largest decreases", "Tag coverage"]
+    figures = {r[0].value: r[1] for r in book["KPIs"].iter_rows(min_row=2)}
+    assert figures["Month to date"].number_format.startswith('#,##0.00 "USD"')
+    assert figures["Month to date vs same days last month"].number_format == "0.0%"
+    headers, rows = _table(book, "By provider")
+    expected = in_range(sample_frame).groupby("ProviderName")["EffectiveCost"].sum()
+    for provider, cost in expected.items():
+        column = headers.index(f"{provider} (EffectiveCost, USD)")
+        assert sum(r[column] for r in rows) == pytest.approx(cost, abs=0.01)
+    expected_kpis = kpis(local_queries(sample_cache), at.session_state["view"].filters, "EffectiveCost")
+    assert figures["Month to date"].value == pytest.approx(expected_kpis.month_to_date, abs=0.005)
+    assert figures["Last 30 days"].value == pytest.approx(expected_kpis.last_30_days, abs=0.005)
