@@ -8,6 +8,8 @@ import streamlit as st
 from analysis.dimensions import METRICS
 from analysis.forecast.models import LABELS
 from analysis.forecast.report import ForecastView
+from analysis.reports.excel import Chart
+from app import workbook
 from app.ui import money, money_column, short_money
 
 BACKTEST_HORIZON = 28  # days ahead of each origin in `analysis.forecast.report.accuracy`
@@ -87,3 +89,25 @@ def trust(accuracy: pd.DataFrame, method: str, level: float, pct: str, cur: str 
                                         f"Days inside the {pct} interval", format="percent")})
         st.caption(f"{int(chosen['origins'])} backtests, {BACKTEST_HORIZON} days each, on the total of this scope.")
 
+
+
+def workbook_download(view, fc, history: pd.DataFrame, band: pd.DataFrame, daily: pd.DataFrame,
+                      projections: pd.DataFrame, horizon: int, pct: str, by: str | None, method: str) -> None:
+    """The Forecast view as a workbook: KPIs, the recent history with the forecast and its band (a native line
+    chart), every series' daily forecast, and the projected periods."""
+    span = fc.cumulative.iloc[horizon - 1]
+    actual = history.sum(axis=1).rename("Actual").rename_axis("Day").reset_index()
+    ahead = band.rename(columns={"day": "Day", "forecast": "Forecast", "lower": f"Low ({pct})",
+                                 "upper": f"High ({pct})"})
+    lines = pd.concat([actual, ahead], ignore_index=True)
+    series = [c for c in lines.columns if c != "Day"]
+    workbook.download(view, "Forecast", [
+        ("History and forecast", lines, workbook.money_spec(lines, view),
+         [Chart(f"Daily cost and the next {horizon} days ({pct} band)", "Day", series, "line", f"{view.metric}")]),
+        ("Daily forecast", daily, workbook.money_spec(daily, view), ()),
+        ("Projected periods", projections, workbook.money_spec(projections, view), ())],
+        kpis=[(f"Forecast, next {horizon} days", float(span["forecast"]), "money"),
+              (f"Low ({pct})", float(span["lower"]), "money"), (f"High ({pct})", float(span["upper"]), "money")],
+        extra=[("Dimension", by or "total"), ("Model", f"{method}: {fc.method}"), ("Horizon (days)", horizon),
+               ("Interval", pct), ("Forecast from", band["day"].iloc[0].date())],
+        name=("forecast", by or "total", f"{horizon}d"), dated=False)

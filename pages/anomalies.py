@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.anomalies.triage import STATUSES, TriageError, event_id, find_triage, load_triage, save_triage
+from analysis.anomalies.triage import TriageError, event_id, find_triage, load_triage
 from analysis.dimensions import label
-from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
-from app import charts, url
+from analysis.reports.excel import Chart
+from app import anomaly_panels, charts, url, workbook
 from app.charts import horizontal_bars
 from app.door import (
     TOTAL,
@@ -18,7 +18,7 @@ from app.door import (
     tag_keys,
     workspace,
 )
-from app.ui import md, money, money_column, page_view, plural, utc_time
+from app.ui import md, money, money_column, page_view, plural
 
 view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
@@ -120,31 +120,15 @@ else:
                                 "delta": money_column("Delta", cur),
                                 "share": st.column_config.NumberColumn("Share", format="percent")})
 
-st.markdown("**Triage**")
-saved = triage.get(event["id"])
-inherited = found[event["id"]] if not saved else None
-if inherited:
-    via_level, via_group, via_start = inherited.via.split("|")
-    st.caption(f"Triaged under the {scope_label(via_level)} monitor ({md(via_group)}, from {via_start}), "
-               "the same days; saving here records it for this monitor too.")
-shown_triage = saved or (inherited.triage if inherited else None)
 cause = {d: str(why.iloc[0][d]) for d in dims} if not why.empty else {}
-with st.form(f"triage_{event['id']}"):
-    status = st.radio("Status", STATUSES, index=STATUSES.index(shown_triage.status) if shown_triage else 0,
-                      horizontal=True)
-    comment = st.text_area("Comment", shown_triage.comment if shown_triage else "", placeholder="What did you find?")
-    if st.form_submit_button("Save triage", icon=":material/save:"):
-        seen = st.session_state.get("triage_seen", {}).get(event["id"], saved.updated if saved else "")
-        try:
-            save_triage(workspace(), event["id"], status, comment, expected=seen,
-                        days=(event["start"].date(), event["end"].date()),
-                        scope=({level: str(event["group"])} if by else {}) | cause)
-        except (WorkspaceConflict, WorkspaceWriteError) as error:
-            st.error(md(error))
-        else:
-            st.session_state.setdefault("triage_seen", {}).pop(event["id"], None)
-            st.rerun()
-# The version of this event's triage the page showed: the base of the next save.
-st.session_state.setdefault("triage_seen", {})[event["id"]] = saved.updated if saved else ""
-if saved and saved.updated:
-    st.caption(f"Last updated {utc_time(saved.updated)}")
+anomaly_panels.triage_form(event, triage.get(event["id"]), found[event["id"]],
+                           ({level: str(event["group"])} if by else {}) | cause)
+workbook.download(view, "Anomalies", [
+    ("Events", shown, workbook.money_spec(shown, view, text=["days", "score"]), ()),
+    ("Selected event", window, workbook.money_spec(window, view, text=["flagged"]),
+     [Chart(f"{event['group']}: actual and expected daily cost", "date", ["actual", "expected", "lower", "upper"],
+            "line", view.metric)]),
+    ("Root cause", why, workbook.money_spec(why, view, percent=["share"]), ())],
+    extra=[("Monitor", scope_label(level)), ("Sensitivity", sensitivity), ("Min impact", min_impact),
+           ("Min impact %", min_pct), ("Usage charges only", "yes" if usage_only else "no"),
+           ("Selected event", event["id"])])

@@ -7,8 +7,9 @@ import streamlit as st
 
 from analysis.budgets.model import BudgetError
 from analysis.budgets.store import BudgetStore
+from analysis.reports.excel import Chart
 from analysis.scope import describe
-from app import budget_forms, charts, url
+from app import budget_forms, charts, url, workbook
 from app.door import allocation_dimensions, budget_status, scope_problems, workspace
 from app.ui import empty_state, md, money, page_view, short_money, whole_money_column
 from app.versions import versions_panel
@@ -95,6 +96,15 @@ else:
         st.altair_chart(charts.budget_burn(s.burn, s.amount, cur, "80%"), width="stretch")
         st.caption("Blue: cumulative actual · dashed: forecast to the period end · shaded: its 80% interval · "
                    "red: the budget." + (f" {md(s.note)}" if s.note else ""))
+        burn = s.burn.rename(columns={"day": "Day"})
+        workbook.download(view, "Budgets", [
+            ("Budgets", table, workbook.money_spec(table, view, percent=["used"]), ()),
+            ("Burn", burn, workbook.money_spec(burn, view), [Chart(f"{s.budget.name}: {s.period.key}", "Day",
+                                                                   ["actual", "forecast", "lower", "upper"], "line",
+                                                                   view.metric)])],
+            kpis=[("Budgets", len(budgets), "number"), ("Over", int((table["status"] == "over").sum()), "number"),
+                  ("At risk", int((table["status"] == "at risk").sum()), "number")],
+            extra=[("As of", as_of), ("Burn chart of", s.budget.name)], dated=False)
 
 st.divider()
 edit, sheet, history = st.tabs(["Create or edit", "Import or export a sheet", "Saved versions"])

@@ -126,7 +126,10 @@ download = band.assign(series=TOTAL)
 download = pd.concat([download, parts]) if by else download
 download = download[["day", "series", "forecast", "lower", "upper"]]
 download["day"] = download["day"].dt.date
-st.download_button("Download daily forecast (CSV)", safe_csv(download, ["forecast", "lower", "upper"]),
-                   file_name=download_name("forecast", by or "total", view.metric, cur, first_day.date(),
-                                           f"{horizon}d", f"{level:.0%}".replace("%", "pct")), mime="text/csv",
-                   icon=":material/download:", key="fc_download")
+left, right = st.columns([1, 4])
+left.download_button("Download daily forecast (CSV)", safe_csv(download, ["forecast", "lower", "upper"]),
+                     file_name=download_name("forecast", by or "total", view.metric, cur, first_day.date(),
+                                             f"{horizon}d", f"{level:.0%}".replace("%", "pct")), mime="text/csv",
+                     icon=":material/download:", key="fc_download")
+with right:
+    forecast_panels.workbook_download(view, fc, history, band, download, projections, horizon, pct, by, method)

@@ -6,11 +6,12 @@ import streamlit as st
 from analysis.budgets.model import BudgetError
 from analysis.budgets.periods import MONTHS_IN
 from analysis.budgets.store import BudgetStore
+from analysis.reports.excel import Chart
 from analysis.scenarios.engine import months_from
 from analysis.scenarios.model import ScenarioError, lever_label
 from analysis.scenarios.store import ScenarioStore
 from analysis.scope import describe
-from app import charts, scenario_forms, url
+from app import charts, scenario_forms, url, workbook
 from app.door import allocation_dimensions, scenario_result, scope_problems, workspace
 from app.ui import empty_state, md, money, page_view, whole_money_column
 
@@ -80,6 +81,15 @@ elif results:
     table.loc[len(table)] = ["Total", *table.drop(columns="month").sum(min_count=1).to_numpy()]
     st.dataframe(table.round(0), hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3,
                  column_config={"month": "Month", **{c: whole_money_column(c, cur) for c in table.columns[1:]}})
+    sheets = [("Monthly totals", table, workbook.money_spec(table, view),
+               [Chart("Baseline and scenarios by month", "month", list(table.columns[1:]), "line", view.metric,
+                      rows=len(labels))])]
+    for i, r in enumerate(results, start=1):
+        sheets += [(f"Scenario {i} by month", r.table(), workbook.money_spec(r.table(), view), ()),
+                   (f"Scenario {i} levers", r.effect_table(), workbook.money_spec(r.effect_table(), view), ())]
+    workbook.download(view, "Scenarios", sheets, dated=False, extra=[
+        *((f"Scenario {i}", r.scenario.name) for i, r in enumerate(results, start=1)), ("Months", months),
+        ("Figures for", describe(shown)), ("Budget", budget.name if budget else "none")])
     tabs = st.tabs([r.scenario.name for r in results])
     for tab, result in zip(tabs, results, strict=True):
         with tab:

@@ -5,7 +5,10 @@ import streamlit as st
 
 from analysis.allocation.rules import RulesError, parse_rules
 from analysis.allocation.split import ALL_OWNERS, by_owner, complete_months, showback_table
+from analysis.reports.excel import Chart
 from analysis.reports.safe_csv import download_name, safe_csv
+from analysis.store.workspace import token
+from app import workbook
 from app.charts import horizontal_bars, stacked_bars, top_n
 from app.door import allocation, owner_breakdown, rules_problem, saved_rules_text
 from app.ui import empty_state, md, money, money_column, page_view
@@ -40,11 +43,19 @@ st.altair_chart(stacked_bars(top_n(chart, "Owner", 12), "Owner", cur, "month", h
 table = showback_table(wide, last_day)
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={c: money_column(c, cur) for c in table.columns if c != "Owner"})
-st.download_button("Download owner × month (CSV)",
-                   safe_csv(wide, ["direct", "shared", "total"]),
-                   file_name=download_name("showback", dimension, view.metric, cur, view.filters.start, "to",
-                                           view.last_day), mime="text/csv",
-                   icon=":material/download:")
+left, right = st.columns([1, 4])
+left.download_button("Download owner × month (CSV)", safe_csv(wide, ["direct", "shared", "total"]),
+                     file_name=download_name("showback", dimension, view.metric, cur, view.filters.start, "to",
+                                             view.last_day), mime="text/csv", icon=":material/download:")
+with right:
+    owners_by_month = workbook.by_period(chart)
+    workbook.download(view, "Showback", [
+        ("Owners", table, workbook.money_spec(table, view), ()),
+        ("Owner x month", wide.rename(columns={"month": "Month"}), workbook.money_spec(wide, view), ()),
+        ("By month", owners_by_month, workbook.money_spec(owners_by_month, view),
+         [Chart(f"{dimension} by month", "Month", list(owners_by_month.columns[1:]), "stacked", f"{view.metric} ({cur})")])],
+        extra=[("Allocation dimension", dimension), ("Allocation rules version", token(text))],
+        name=("showback", dimension))
 
 st.subheader("Owner drill-down")
 owners = [o for o in table["Owner"] if o != ALL_OWNERS]

@@ -11,6 +11,7 @@ from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from analysis.tags.hygiene import similar_keys
 from analysis.tags.policy import FILE_NAME as POLICY_FILE
 from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_token, save_policy
+from app import workbook
 from app.charts import horizontal_bars
 from app.door import cache, missing_tags, missing_tags_total, tag_coverage, untagged, workspace
 from app.ui import empty_state, md, money, money_column, page_view
@@ -48,17 +49,20 @@ else:
                    icon=":material/spellcheck:")
 
 left, right = st.columns(2)
+untagged_frames = {}
 for column, dimension, title in ((left, "ServiceName", "Untagged cost by service"),
                                  (right, "SubAccountName", "Untagged cost by sub-account")):
     with column:
         st.subheader(title)
-        frame = untagged(view.filters, (dimension,), view.metric).head(15)
+        frame = untagged_frames[title] = untagged(view.filters, (dimension,), view.metric).head(15)
         if frame.empty:
             st.caption("No untagged cost in this range.")
         else:
             st.altair_chart(horizontal_bars(frame, dimension, "cost", cur), width="stretch")
 
 st.subheader("Required-tags policy")
+sheets = [("Coverage", coverage, workbook.money_spec(coverage, view, percent=["share"]), ()),
+          *((t, f, workbook.money_spec(f, view), ()) for t, f in untagged_frames.items())]
 shown_token = policy_token(workspace())
 try:
     policy = load_policy(workspace())
@@ -98,3 +102,8 @@ else:
     st.download_button("Download violations (CSV)", safe_csv(violations, ["cost"]),
                        file_name=download_name("tag_policy_violations", view.metric, cur, view.filters.start, "to",
                                                view.last_day), mime="text/csv", icon=":material/download:")
+    sheets.append(("Policy violations", violations, workbook.money_spec(violations, view), ()))
+workbook.download(view, "Tags", sheets, kpis=[("Untagged cost", untagged_total, "money"),
+                                              ("Tagged share", float(coverage["share"].iloc[0]) if total else None,
+                                               "percent")],
+                  extra=[("Required tag keys", ", ".join(policy.required) or "none")])

@@ -303,7 +303,8 @@ class WorkbookWriter:
 
 def _longest(column: pd.Series) -> int:
     """Characters in the longest of the first 200 values."""
-    return int(column.head(200).astype(str).str.len().max() or 0) if len(column) else 0
+    lengths = column.head(200).astype(str).str.len()
+    return int(lengths.max()) if lengths.notna().any() else 0  # missing values (pd.NA) have no length
 
 
 def _plain(value: object) -> object:
