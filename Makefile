@@ -13,8 +13,9 @@ $(VENV)/.runtime: requirements.txt constraints.txt
 	$(PIP) install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.test: $(VENV)/.runtime requirements-test.txt
+$(VENV)/.test: $(VENV)/.runtime requirements-test.txt pyproject.toml
 	$(PIP) install --quiet -r requirements-test.txt -c constraints.txt
+	$(PIP) install --quiet --no-deps -e .  # `analysis` importable from any folder, as the notebooks need
 	touch $@
 
 data/cache/manifest.json: | $(VENV)/.runtime
@@ -32,7 +33,7 @@ chromium:
 libreoffice:
 	@bash .ci/ensure-libreoffice
 
-test: $(VENV)/.test chromium libreoffice
+test: $(VENV)/.test chromium libreoffice data/cache/manifest.json
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
