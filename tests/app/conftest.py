@@ -64,24 +64,6 @@ def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """The bytes of every file the page offered for download in its last runs, by file name: what a click
-    on the download button would save (AppTest keeps them in Streamlit's in-memory media storage)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        if isinstance(path_or_data, bytes) and filename:
-            files[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return files
-
-
 def workbook_of(files: dict[str, bytes], prefix: str):
     """The one downloaded .xlsx whose name starts with `prefix`, opened with openpyxl."""
     import io

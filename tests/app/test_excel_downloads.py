@@ -71,3 +71,68 @@ def test_overview_workbook_has_the_kpis_and_the_charts_data(app, downloads, samp
     expected_kpis = kpis(local_queries(sample_cache), at.session_state["view"].filters, "EffectiveCost")
     assert figures["Month to date"].value == pytest.approx(expected_kpis.month_to_date, abs=0.005)
     assert figures["Last 30 days"].value == pytest.approx(expected_kpis.last_30_days, abs=0.005)
+
+
+def test_showback_workbook_adds_up_to_the_bill(app, downloads, sample_frame):
+    at = app.run()
+    at.switch_page("../pages/showback.py").run()
+    book = workbook_of(downloads, "showback_Team")
+    assert book.sheetnames == ["Cover", "Owners", "Owner x month", "By month"]
+    headers, rows = _table(book, "Owner x month")
+    total = sum(r[headers.index("total (EffectiveCost, USD)")] for r in rows)
+    assert total == pytest.approx(in_range(sample_frame)["EffectiveCost"].sum(), abs=0.01)
+    cover = _cover(book)
+    assert cover["Allocation dimension"] == "Team" and len(cover["Allocation rules version"]) == 16
+
+
+def test_tags_forecast_and_anomalies_workbooks_hold_what_the_pages_show(app, downloads):
+    at = app.run()
+    at.switch_page("../pages/tags.py").run()
+    book = workbook_of(downloads, "tags_EffectiveCost")
+    assert book.sheetnames[:3] == ["Cover", "KPIs", "Coverage"]
+    kpis = {r[0].value: r[1].value for r in book["KPIs"].iter_rows(min_row=2)}
+    untagged = next(m for m in at.metric if m.label == "Untagged cost").value
+    assert f"${kpis['Untagged cost']:,.0f}" == untagged
+
+    at.switch_page("../pages/forecast.py").run()
+    book = workbook_of(downloads, "forecast_total_30d_EffectiveCost_USD")
+    headers, rows = _table(book, "Projected periods")
+    shown = next(d.value for d in at.dataframe if "kind" in d.value.columns)  # the projected periods
+    assert [r[headers.index("forecast (EffectiveCost, USD)")] for r in rows] == pytest.approx(
+        list(shown["forecast"]), abs=0.005)
+    cover = _cover(book)
+    assert cover["Horizon (days)"] == 30 and cover["Interval"] == "80%"
+
+    at.switch_page("../pages/anomalies.py").run()
+    book = workbook_of(downloads, "anomalies_EffectiveCost")
+    headers, rows = _table(book, "Events")
+    events = at.dataframe[0].value
+    assert len(rows) == len(events)
+    assert sorted(r[headers.index("impact (EffectiveCost, USD)")] for r in rows) == pytest.approx(
+        sorted(events["impact"]), abs=0.005)
+
+
+def test_budgets_and_scenarios_workbooks(app, downloads, workspace):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    workspace.mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "workspace" / "budgets.yaml", workspace)
+    shutil.copytree(ROOT / "data" / "workspace" / "scenarios", workspace / "scenarios")
+    at = app.run()
+    at.switch_page("../pages/budgets.py").run()
+    book = workbook_of(downloads, "budgets_EffectiveCost")
+    headers, rows = _table(book, "Budgets")
+    table = at.dataframe[0].value
+    assert [r[0] for r in rows] == list(table["name"])
+    assert [round(r[headers.index("actual (EffectiveCost, USD)")]) for r in rows] == list(table["actual"])
+    assert book["Budgets"].cell(2, headers.index("used") + 1).number_format == "0.0%"  # a share, not money
+
+    at.switch_page("../pages/scenarios.py").run()
+    book = workbook_of(downloads, "scenarios_EffectiveCost")
+    headers, rows = _table(book, "Monthly totals")
+    table = at.dataframe[0].value
+    assert [r[0] for r in rows] == list(table["month"])
+    assert rows[-1][headers.index("Baseline (EffectiveCost, USD)")] == pytest.approx(table["Baseline"].iloc[-1], abs=1)
+    assert {"Scenario 1 by month", "Scenario 1 levers", "Scenario 2 levers"} <= set(book.sheetnames)

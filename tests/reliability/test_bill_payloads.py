@@ -97,3 +97,29 @@ SHOWN_ESCAPED = {
     "anomalies": "\\!\\[pwned\\]\\(http\\:\u2060//evil\\.example/x\\.png\\): spike",  # the event
     "showback": r"**\:red\[pwned\] support**",  # the shared-cost rule's name
 }
+
+
+WORKBOOK_PAGES = ("overview", "explore", "tags", "anomalies", "forecast", "showback")
+
+
+@pytest.mark.parametrize("page", WORKBOOK_PAGES)
+def test_bill_text_in_a_page_workbook_is_text_never_a_formula(payload_app, page, monkeypatch, downloads):
+    import io
+
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("FINOPS_CACHE_DIR", str(payload_app / "cache"))
+    monkeypatch.setenv("FINOPS_WORKSPACE", str(payload_app / "workspace"))
+    at = app_test()
+    at.run()
+    downloads.clear()
+    at.switch_page(f"../pages/{page}.py").run()
+    assert not at.exception, at.exception
+    (data,) = [v for k, v in downloads.items() if k.endswith(".xlsx")]
+    book = load_workbook(io.BytesIO(data))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], f"{page}: a formula in the workbook"
+    texts = {c.value for c in cells if c.data_type == "s"}
+    if page == "explore":  # its table names every service, the formula-looking one too, as written
+        assert FORMULA in texts
+
