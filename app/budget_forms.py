@@ -157,8 +157,9 @@ def _proposal(view, as_of: dt.date) -> None:
 def sheet_panel(store: BudgetStore, budgets: list[Budget], dimensions: tuple[str, ...]) -> None:
     """Export the budgets as a sheet; import one with a preview and row-numbered errors before saving."""
     c1, c2 = st.columns(2)
-    c1.download_button("Download CSV", sheet_csv(budgets), "budgets.csv", "text/csv", icon=":material/download:")
-    c2.download_button("Download Excel", sheet_xlsx(budgets), "budgets.xlsx",
+    c1.download_button("Download the sheet (CSV)", sheet_csv(budgets), "budgets.csv", "text/csv",
+                       icon=":material/download:")
+    c2.download_button("Download the sheet (.xlsx)", sheet_xlsx(budgets), "budgets.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
     st.caption("Columns: name, scope (dimension=value; dimension=value|value), metric, period, fiscal_year_start, "
                "period_key (empty: every period; 2027-01, 2027-Q1 or FY2027), amount, owner — one row per budget "

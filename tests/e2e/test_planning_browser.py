@@ -43,10 +43,16 @@ def test_budgets_table_and_a_sheet_import(budgets_url, tmp_path):
         _no_exception(page)
         expect(page.locator("[data-testid='stMetric']", has_text="Budgets").first).to_contain_text("4")
         expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible()
+        with page.expect_download() as view_download:  # the view as a workbook
+            page.get_by_role("button", name="Download Excel").click()
+        assert view_download.value.suggested_filename.startswith("budgets_EffectiveCost_USD")
+        view_book = openpyxl.load_workbook(io.BytesIO(view_download.value.path().read_bytes()))
+        assert view_book.sheetnames == ["Cover", "KPIs", "Budgets", "Burn"]
+        assert [c.value for c in view_book["Budgets"][2]][0] == "Platform team"
 
         page.get_by_role("tab", name="Import or export a sheet").click()
         with page.expect_download() as download:
-            page.get_by_role("button", name="Download Excel").click()
+            page.get_by_role("button", name="Download the sheet (.xlsx)").click()
         assert download.value.suggested_filename == "budgets.xlsx"
         book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
         assert [c.value for c in book.active[1]] == HEADER.strip().split(",")
