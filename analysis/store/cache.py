@@ -43,7 +43,7 @@ from analysis.store.files import atomic_write, file_lock, fsync
 from analysis.store.tables import DATE, LINES, daily_rollup
 from analysis.store.tag_columns import count_spellings, display_key, extract_tag_columns
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # analysis/store/cache.py -> the repository
 DEFAULT_CACHE = REPO_ROOT / "data" / "cache"
 KEEP_VERSIONS = 3  # files dropped by a commit stay readable for this many further commits
 

@@ -126,3 +126,11 @@ def test_commands_on_an_empty_cache_say_it_is_empty(tmp_path, command):
     assert done.returncode == 2
     assert f"The cache in {tmp_path / 'nothing'} is empty: load billing files first" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "nothing").exists()
+
+
+def test_the_default_cache_is_data_cache_at_the_repository_root():
+    """What `make run`, the app and the notebook use when FINOPS_CACHE_DIR is not set."""
+    from analysis.store.cache import DEFAULT_CACHE
+    from tests.conftest import ROOT
+
+    assert DEFAULT_CACHE == ROOT / "data" / "cache"
