@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis load|sample|budgets|scenario ...` (see `--help`)."""
+"""Command line: `python -m analysis load|sample|budgets|scenario|report ...` (see `--help`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from analysis.budgets import cli as budgets_cli
 from analysis.focus.limits import LoadLimits
 from analysis.focus.loader import FocusLoadError, load_focus_paths
 from analysis.query import local_queries
+from analysis.reports import cli as reports_cli
 from analysis.scenarios import cli as scenarios_cli
 from analysis.store.cache import DEFAULT_CACHE, CacheError, FocusCache
 from analysis.store.load import deliveries
@@ -201,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     alloc.set_defaults(run=_allocate)
     budgets_cli.add_parser(commands)
     scenarios_cli.add_parser(commands)
+    reports_cli.add_parser(commands)
     snow = commands.add_parser("publish-snowflake", help="copy the cache into Snowflake (focus_lines, focus_daily)")
     snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                       help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")

@@ -62,6 +62,7 @@ class Chart:
     rows: int | None = None  # only the first rows (the largest items)
     band: tuple[str, str] | None = None  # (lower, upper) columns: an interval drawn as a shaded floating bar
     # per category behind the `series` lines (the writer adds the bar height column it needs after the data)
+    legend: str = "r"  # where the legend goes: r(ight), b(ottom), t(op), l(eft)
 
 
 @dataclass
@@ -85,16 +86,21 @@ BAND_HEIGHT = "Interval (upper − lower)"
 class WorkbookWriter:
     """Sheets added in order; `bytes()` gives the .xlsx."""
 
-    def __init__(self, currency: str | None = None):
+    def __init__(self, currency: str | None = None, print_landscape: bool = False):
         self.book = Workbook(write_only=True)
         self.currency = currency
         self.names: set[str] = set()
         self.charts = 0
+        self.print_landscape = print_landscape  # sheets print landscape, one page wide (tables and their charts)
 
     def _sheet(self, title: str):
         title = SHEET_NAME.sub(" ", title)[:31]
         sheet = self.book.create_sheet(title)
         self.names.add(title)
+        if self.print_landscape:
+            sheet.page_setup.orientation = "landscape"
+            sheet.sheet_properties.pageSetUpPr.fitToPage = True
+            sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
         return sheet
 
     def _cell(self, sheet, value: object, number_format: str | None = None, bold: bool = False) -> WriteOnlyCell:
@@ -259,6 +265,7 @@ class WorkbookWriter:
                 chart.add_data(Reference(sheet, min_col=col, min_row=top, max_row=last), titles_from_data=True)
             chart.set_categories(cats)
         chart.title, chart.y_axis.title = spec.title, spec.y_title
+        chart.legend.position = spec.legend
         chart.y_axis.numFmt = "#,##0"
         chart.height, chart.width = 9, 18
         chart.y_axis.delete = chart.x_axis.delete = False
