@@ -31,6 +31,7 @@ navigation = st.navigation(
         "Planning": [
             st.Page(PAGES / "budgets.py", title="Budgets", icon=":material/account_balance_wallet:"),
             st.Page(PAGES / "scenarios.py", title="Scenarios", icon=":material/alt_route:"),
+            st.Page(PAGES / "reports.py", title="Reports", icon=":material/summarize:"),
         ],
         "Data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
     }
