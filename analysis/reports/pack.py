@@ -486,7 +486,11 @@ class _Context:
         q, m = self.q, self.m
         providers = q.breakdown(self.base.between(None, m.as_of + DAY), ("ProviderName",), self.metric)
         rows, history = [], pd.Series(dtype=float)
-        for provider in [_WHOLE, *providers["ProviderName"]]:
+        names = list(providers["ProviderName"])
+        for provider in [_WHOLE, *names]:
+            if provider != _WHOLE and len(names) == 1:  # one provider: its history is the whole scope's
+                rows += [r | {"Provider": provider} for r in rows if r["Provider"] == _WHOLE]
+                continue
             scope = self.scope if provider == _WHOLE else intersect(self.scope, (("ProviderName", (provider,)),))
             daily = scope_daily(q, scope, self.metric, m.as_of, self.currency)
             try:
@@ -627,7 +631,9 @@ class _Context:
                          "backtested at rolling origins and the best (or the best three combined) is used; charges "
                          "that recur on the first or last day of the month are forecast as that schedule. Month totals "
                          f"and their {LEVEL:.0%} intervals come from 2,000 simulated paths of the model's own backtest "
-                         "errors, so an interval need not be centred on its forecast.")),
+                         "errors (their bias included), so an interval need not be centred on its forecast: where the "
+                         "model ran low or high in its backtest, the forecast can sit at, or just beyond, one end of "
+                         "its interval.")),
             ("Anomalies", ("Each day is judged only on the days before it: expected cost is the recent median level "
                           "times a weekday factor, day 1 of a month is compared with earlier month starts, and the "
                           "band is a robust spread of the series' own recent errors. Consecutive flagged days form an "

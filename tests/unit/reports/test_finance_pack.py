@@ -325,17 +325,33 @@ BAD = {"bad-month": (["--month", "2026-13"], "'2026-13' is not a month"),
 AS_PROCESSES = ("bad-month", "no-data", "unknown-dimension")  # the others run in this process (same code)
 
 
-@pytest.fixture(scope="module")
-def commands(tmp_path_factory, sample_cache):
-    """The scheduled run and three refused arguments as real processes, all at once."""
+@pytest.fixture(scope="module", autouse=True)
+def _started(request, tmp_path_factory, sample_cache):
+    """The scheduled run and three refused arguments as real processes, started with the module's first test
+    so that they run while the tests above do (only when a test of the command is selected)."""
+    if not any(item.name.startswith("test_command") for item in request.session.items
+               if item.module is request.module):
+        yield None
+        return
     root = tmp_path_factory.mktemp("report-cli")
     workspace = root / "workspace"
     save_triage(workspace, event_id(TOTAL, TOTAL, dt.date(2026, 10, 4)), "expected", "Migration to Cosmos DB",
                 days=(dt.date(2026, 10, 4), dt.date(2026, 10, 24)))
     runs = {"default": _command(sample_cache.root, root / "pack.xlsx", workspace=workspace)}
     runs |= {name: _command(sample_cache.root, root / f"{name}.xlsx", *BAD[name][0]) for name in AS_PROCESSES}
-    done = {name: (p, *p.communicate(timeout=300)) for name, p in runs.items()}
-    return root, {name: (p.returncode, out, err) for name, (p, out, err) in done.items()}
+    yield root, runs
+    for process in runs.values():
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="module")
+def commands(_started):
+    """Each process's exit code, stdout and stderr, once it has ended."""
+    root, runs = _started
+    done = {name: p.communicate(timeout=300) for name, p in runs.items()}
+    return root, {name: (runs[name].returncode, out, err) for name, (out, err) in done.items()}
 
 
 def _in_process(capsys, monkeypatch, cache: Path, out: Path, *args: str) -> tuple[int, str, str]:
