@@ -38,6 +38,7 @@ from analysis.focus.schema import (
     guess_version,
     is_reserved,
 )
+from analysis.sources import native_format
 
 __all__ = [
     "ROW_OFFSET", "Finding", "FocusLoadError", "LoadLimits", "LoadedFile", "load_focus_file",
@@ -117,10 +118,19 @@ def load_focus_file(path: Path | str, *, name: str | None = None,
     except Exception as error:  # includes MemoryError and RecursionError: never a traceback
         problem = Finding("error", shown, None, f"could not be read ({_reason(error)})")
         raise FocusLoadError([problem]) from error
+    native = native_format(raw.columns)
+    converted: list[Finding] = []
+    if native is not None:  # a provider's own format: converted to FOCUS first, then checked like one
+        try:
+            raw, converted = native.convert(raw, shown)
+        except Exception as error:  # a converter bug is a finding naming the file, never a traceback
+            problem = Finding("error", shown, None, f"could not be converted from {native.name} ({_reason(error)})")
+            raise FocusLoadError([problem]) from error
     frame, findings = normalize_frame(raw, shown, limits=limits)
+    findings = converted + findings
     if any(f.severity == "error" for f in findings):
         raise FocusLoadError(findings)
-    return LoadedFile(path, frame, findings, guess_version([str(c) for c in raw.columns]))
+    return LoadedFile(path, frame, findings, native.name if native else guess_version([str(c) for c in raw.columns]))
 
 
 def validate_frame(frame: pd.DataFrame, file: str, *, limits: LoadLimits = DEFAULT_LIMITS) -> list[Finding]:
