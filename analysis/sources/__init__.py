@@ -32,3 +32,6 @@ FORMATS: list[NativeFormat] = []  # each converter module appends its formats (i
 def native_format(columns: Sequence[str]) -> NativeFormat | None:
     """The native format a header belongs to, or None (a FOCUS file, or unknown)."""
     return next((f for f in FORMATS if f.detect([str(c) for c in columns])), None)
+
+
+from analysis.sources import aws_cur  # noqa: F401  (registers the AWS CUR formats)

@@ -108,10 +108,16 @@ def test_a_csv_of_something_else_is_not_billing_data(tmp_path):
         "EffectiveCost found; columns were: name, team")
 
 
-def test_a_cloud_export_that_is_not_focus_is_not_billing_data():
-    error = _rejected(FIXTURES / "aws" / "cur_legacy_anonymized.csv")
+def test_a_cloud_export_that_is_not_billing_data_is_rejected(tmp_path):
+    # the legacy CUR's product columns alone (as in a price list) are neither FOCUS nor a known native format
+    with open(FIXTURES / "aws" / "cur_legacy_anonymized.csv", newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    kept = [i for i, name in enumerate(header) if name.startswith("product/")]
+    with open(tmp_path / "products.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([[r[i] for i in kept] for r in [header, *rows]])
+    error = _rejected(tmp_path / "products.csv")
     assert "doesn't look like FOCUS billing data" in str(error)
-    assert "columns were: identity/LineItemId, identity/TimeInterval" in str(error)
+    assert "columns were: product/ProductName, product/availability" in str(error)
 
 
 def test_a_ragged_csv_names_the_rows(tmp_path):
