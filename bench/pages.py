@@ -25,7 +25,7 @@ from tests.servers import streamlit_server
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [("", "Overview"), ("explore", "Explore"), ("tags", "Tags"), ("anomalies", "Anomalies"),
          ("forecast", "Forecast"), ("allocation", "Allocation"), ("showback", "Showback"), ("budgets", "Budgets"),
-         ("scenarios", "Scenarios"), ("data", "Data")]
+         ("scenarios", "Scenarios"), ("reports", "Reports"), ("data", "Data")]
 CHROMIUM = "/usr/bin/chromium"
 
 
