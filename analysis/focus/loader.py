@@ -39,6 +39,7 @@ from analysis.focus.schema import (
     is_reserved,
 )
 from analysis.sources import native_format
+from analysis.sources.azure import combine_actual_amortized
 
 __all__ = [
     "ROW_OFFSET", "Finding", "FocusLoadError", "LoadLimits", "LoadedFile", "load_focus_file",
@@ -100,6 +101,7 @@ def load_focus_paths(paths: Iterable[Path | str], *, limits: LoadLimits = DEFAUL
             findings.extend(error.findings)
     if any(f.severity == "error" for f in findings):
         raise FocusLoadError(findings)
+    combine_actual_amortized(loaded)  # Azure actual + amortized exports of a period: each charge once, both costs
     return loaded
 
 

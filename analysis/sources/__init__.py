@@ -34,4 +34,5 @@ def native_format(columns: Sequence[str]) -> NativeFormat | None:
     return next((f for f in FORMATS if f.detect([str(c) for c in columns])), None)
 
 
+import analysis.sources.azure  # noqa: F401  (registers the Azure formats)
 from analysis.sources import aws_cur  # noqa: F401  (registers the AWS CUR formats)

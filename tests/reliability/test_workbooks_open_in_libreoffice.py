@@ -182,3 +182,28 @@ def test_a_100000_row_table_writes_in_at_most_10_seconds():
     with zipfile.ZipFile(io.BytesIO(book)) as z:
         tables = [z.read(name).decode() for name in z.namelist() if name.startswith("xl/tables/")]
     assert len(tables) == 1 and f'ref="A1:E{n + 1}"' in tables[0]  # every row is inside the Table
+
+
+def test_the_finance_pack_prints_and_saves_back_cleanly(tmp_path, sample_cache):
+    """The monthly pack, every sheet: LibreOffice prints it (a page per sheet at least, the charts' titles
+    drawn) and saves it back; openpyxl reads the copy with the same sheets and the month's total to the cent."""
+    from analysis.reports.pack import PackInputs, finance_pack
+    from tests.conftest import ROOT
+
+    pack = finance_pack(local_queries(sample_cache), inputs=PackInputs.from_workspace(ROOT / "data" / "workspace"))
+    xlsx = tmp_path / "pack.xlsx"
+    xlsx.write_bytes(pack.data)
+    profile = tmp_path / "profile"
+    _soffice(["--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(xlsx)], profile)
+    _soffice(["--convert-to", "xlsx", "--outdir", str(tmp_path / "back"), str(xlsx)], profile)
+    pdf = tmp_path / "pdf" / "pack.pdf"
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                               check=True).stdout).group(1))
+    assert pages >= len(pack.sheets)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Last 12 months by provider" in text  # the Summary chart's title, drawn
+    back = load_workbook(tmp_path / "back" / "pack.xlsx")
+    assert tuple(back.sheetnames) == pack.sheets
+    summary = {row[0].value: row[1].value for row in back["Summary"].iter_rows() if row[0].value and len(row) > 1}
+    total = next(v for k, v in summary.items() if str(k).startswith("Month total"))
+    assert total == pytest.approx(pack.totals[pack.metric], abs=0.005)
