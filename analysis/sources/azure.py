@@ -94,6 +94,19 @@ _FOCUSCOST_MARKERS = frozenset({"x_skumetercategory", "x_skumeterid", "x_billing
 _CONSUMED = frozenset({"cost", "date", "currency", "subscription_id", "subscription_name", "account_id",
                        "account_name", "period_start", "period_end", "resource_id", "resource_name", "zone",
                        "quantity", "unit", "tags"})
+# x_ columns get one spelling whatever the layout (`meterId`, `meterid` -> x_MeterId), so that months and
+# layouts line up in the cache and an actual + amortized pair can be matched on them.
+X_NAMES = {n.casefold(): n for n in (
+    "MeterId", "MeterName", "MeterCategory", "MeterSubCategory", "MeterRegion", "ChargeType", "PricingModel",
+    "PartNumber", "ProductId", "ProductName", "AdditionalInfo", "ProductOrderId", "ProductOrderName", "BenefitId",
+    "BenefitName", "ReservationId", "ReservationName", "ResourceGroup", "ResourceGroupName", "ResourceLocation",
+    "ConsumedService", "ServiceFamily", "ServiceInfo1", "ServiceInfo2", "UnitPrice", "EffectivePrice", "PayGPrice",
+    "PayGCostInBillingCurrency", "CostInUsd", "CostInPricingCurrency", "PricingCurrency", "Frequency", "Term",
+    "PublisherName", "PublisherType", "PublisherId", "InvoiceSectionId", "InvoiceSectionName", "CostCenter",
+    "BillingProfileId", "BillingProfileName", "OfferId", "PlanName", "ServicePeriodStartDate",
+    "ServicePeriodEndDate", "ExchangeRatePricingToBilling", "ExchangeRateDate", "CustomerTenantId", "CustomerName",
+    "PartnerName", "ResellerName", "ResellerMpnId", "ResourceRate", "ServiceName", "ServiceTier", "InstanceName",
+    "AccountName", "AccountOwnerId", "IsAzureCreditEligible", "CostAllocationRuleName", "Location")}
 _BRACKETED = re.compile(r"\(([^()]+)\)\s*$")
 
 CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "unusedreservation": "Usage",
@@ -419,7 +432,9 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
     for i, column in enumerate(columns):
         if i in consumed:
             continue
-        kept = "x_" + re.sub(r"[^0-9A-Za-z_]", "", english_name(column).replace(" ", "_"))
+        bare = re.sub(r"[^0-9A-Za-z_]", "", english_name(column).replace(" ", "_"))
+        bare = X_NAMES.get(bare.casefold(), bare[:1].upper() + bare[1:])
+        kept = "x_" + bare
         if kept.casefold() in taken or kept == "x_":
             continue
         taken.add(kept.casefold())
@@ -458,9 +473,9 @@ FORMATS.extend(AZURE_FORMATS)
 
 
 # ----- actual + amortized in one load ----------------------------------------------------------
-PAIR_KEY = ("SubAccountId", "ChargePeriodStart", "x_MeterId", "ResourceId", "x_ChargeType", "x_PricingModel",
-            "CommitmentDiscountId", "ConsumedQuantity", "x_PartNumber", "x_ProductId", "x_AdditionalInfo",
-            "x_ProductOrderId")
+PAIR_KEY = ("BillingAccountId", "SubAccountId", "ChargePeriodStart", "x_MeterId", "ResourceId", "x_ChargeType",
+            "x_PricingModel", "CommitmentDiscountId", "ConsumedQuantity", "ConsumedUnit", "x_PartNumber", "x_ProductId",
+            "x_AdditionalInfo", "x_ProductOrderId", "BillingCurrency")
 
 
 class _Loaded(Protocol):  # analysis.focus.loader.LoadedFile (not imported: the loader imports this package)
@@ -477,8 +492,9 @@ def _period(frame: pd.DataFrame) -> tuple:
 
 def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Per row: its charge identity and its occurrence number among rows of the same identity."""
-    parts = frame[columns].astype("string").fillna("")
-    identity = parts.agg("\x1f".join, axis=1) if columns else pd.Series("", index=frame.index)
+    identity = pd.Series("", index=frame.index, dtype="string")
+    for column in columns:
+        identity = identity + "\x1f" + frame[column].astype("string").fillna("")
     return identity + "\x1e" + identity.groupby(identity).cumcount().astype("string")
 
 

@@ -319,3 +319,33 @@ def test_focus_cost_is_not_taken_for_cost_details_and_plain_focus_is_not_azure()
     raw = pd.read_csv(FOCUS_COST, dtype=str, nrows=0)
     plain = [c for c in raw.columns if not c.startswith("x_")]
     assert native_format(plain) is None  # a FOCUS file without Microsoft's columns is read as FOCUS
+
+
+@pytest.mark.parametrize("spelling", ["camel", "lower"])
+def test_mca_layout_pair_combined_like_ea(tmp_path, spelling):
+    """The EA pair with MCA-style headers (camelCase, or all lowercase): matched on the same charges."""
+    def respell(name: str) -> str:
+        name = "costInBillingCurrency" if name == "Cost" else name
+        return name[:1].lower() + name[1:] if spelling == "camel" else name.lower()
+
+    for source, target in ((ACTUAL, "mca_actual.csv"), (AMORTIZED, "mca_amortized.csv")):
+        raw = pd.read_csv(source, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        raw.rename(columns=respell).to_csv(tmp_path / target, index=False)
+    summary, _ = cached_totals(tmp_path, [tmp_path / "mca_actual.csv", tmp_path / "mca_amortized.csv"])
+    assert summary["rows"] == 29
+    assert summary["totals"]["USD"]["BilledCost"] == pytest.approx(raw_cost_sum(ACTUAL), abs=0.005)
+    assert summary["totals"]["USD"]["EffectiveCost"] == pytest.approx(raw_cost_sum(AMORTIZED), abs=0.005)
+
+
+def test_pair_where_every_amortized_row_matches(tmp_path):
+    """All amortized rows matched: its file holds no row of its own and the load still commits."""
+    raw = pd.read_csv(ACTUAL, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    raw.to_csv(tmp_path / "all_actual.csv", index=False)
+    raw.assign(Cost=raw["Cost"].where(raw["ChargeType"] != "Purchase", "0")).to_csv(tmp_path / "all_amortized.csv",
+                                                                                  index=False)
+    loaded = load_focus_paths([tmp_path / "all_actual.csv", tmp_path / "all_amortized.csv"])
+    assert [len(item.frame) for item in loaded] == [11, 0]
+    summary, _ = cached_totals(tmp_path, [tmp_path / "all_actual.csv", tmp_path / "all_amortized.csv"])
+    assert summary["rows"] == 11
+    assert summary["totals"]["USD"]["BilledCost"] == pytest.approx(raw_cost_sum(ACTUAL), abs=0.005)
+    assert summary["totals"]["USD"]["EffectiveCost"] == pytest.approx(raw_cost_sum(ACTUAL) - 3.25, abs=0.005)
