@@ -296,3 +296,49 @@ def test_the_cli_loads_a_cur_and_ends_with_its_json_summary(tmp_path):
     raw = _raw(LEGACY_PARQUET)
     assert _cents(totals["BilledCost"]) == _billed(raw).quantize(CENT)
     assert _cents(totals["EffectiveCost"]) == _effective(raw).quantize(CENT)
+
+
+def test_a_folder_of_monthly_partitions_with_differing_columns(tmp_path):
+    """Legacy CUR months differ in their columns: each partition converts on its own and the totals add up."""
+    table = pq.read_table(LEGACY_PARQUET)
+    folder = tmp_path / "cur" / "year=2018"
+    (folder / "month=10").mkdir(parents=True)
+    (folder / "month=11").mkdir(parents=True)
+    first, second = table.slice(0, 2000), table.slice(2000)
+    tags = [n for n in table.column_names if n.startswith("resource_tags_")]
+    reservation = [n for n in table.column_names if n.startswith(("reservation_", "pricing_"))]
+    second = second.drop_columns([*tags[:4], "product_product_name"])  # tag columns disappear, one appears below
+    second = second.append_column("resource_tags_user_project", pa.array(["apollo"] * second.num_rows))
+    first = first.drop_columns([n for n in reservation if n != "reservation_effective_cost"])
+    pq.write_table(first, folder / "month=10" / "part-0.parquet")
+    pq.write_table(second, folder / "month=11" / "part-0.parquet")
+    items = load_focus_paths([tmp_path / "cur"])
+    assert sorted(len(i.frame) for i in items) == sorted([2000, 1685])
+    frames = pd.concat([i.frame for i in items], ignore_index=True)
+    raw = table.to_pandas()
+    assert _cents(frames["BilledCost"].sum()) == _billed(raw).quantize(CENT)
+    # the first part lost its RIFee columns: its RIFee rows (if any) fall back to their unblended cost
+    expected = sum((_effective_row(r) if i >= 2000 or r["line_item_line_item_type"] != "RIFee"
+                    else _dec(r["line_item_unblended_cost"]) for i, r in enumerate(raw.to_dict("records"))), Decimal(0))
+    assert _cents(frames["EffectiveCost"].sum()) == expected.quantize(CENT)
+    assert frames["Tags"].dropna().str.contains('"project": "apollo"').sum() == 1685
+    cache = FocusCache(tmp_path / "cache")
+    cache.load(deliveries(items))
+    assert _cents(local_queries(cache).total(Filters(), "BilledCost")) == _billed(raw).quantize(CENT)
+
+
+def test_cur2_written_as_csv_reads_its_maps_from_json_text(tmp_path):
+    """CUR 2.0 delivered as CSV writes its map columns as JSON objects."""
+    raw = pq.read_table(CUR2).to_pandas()
+    for column in ("product", "resource_tags", "cost_category", "discount"):
+        raw[column] = [json.dumps(dict(v)) for v in raw[column]]
+    raw["line_item_unblended_cost"] = [f"{v:.10E}" for v in raw["line_item_unblended_cost"]]  # as text
+    path = tmp_path / "cur2.csv"
+    raw.to_csv(path, index=False)
+    [item] = load_focus_paths([path])
+    assert item.focus_version_guess == "AWS CUR 2.0"
+    expected = sum((Decimal(v) for v in raw["line_item_unblended_cost"]), Decimal(0))
+    assert _cents(item.frame["BilledCost"].sum()) == expected.quantize(CENT)
+    checkout = sum(json.loads(t).get("user_team") == "checkout" for t in raw["resource_tags"])
+    assert item.frame["Tags"].dropna().str.contains('"team": "checkout"').sum() == checkout == 14
+    assert set(item.frame.loc[item.frame["x_line_item_type"] == "Usage", "RegionId"]) == {"us-east-1"}
