@@ -324,7 +324,13 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
     status[unused_fee] = "Unused"
 
     usage_amount = cols.number("line_item_usage_amount")
+    unit = cols.text("pricing_unit")
     quantity = cols.number("reservation_total_reserved_units")
+    quantity = quantity.where(quantity.notna(), usage_amount)
+    quantity = quantity.where(pd.Series(usage_or_purchase).to_numpy() & unit.notna().to_numpy())  # FOCUS: no unit, no quantity
+    billing_entity = cols.text("bill_billing_entity")
+    by_aws = billing_entity.isna().to_numpy() | (billing_entity.fillna("") == PROVIDER).to_numpy()
+    legal_entity = cols.text("line_item_legal_entity")
     out = {
         "BillingAccountId": cols.text("bill_payer_account_id"),
         "BillingAccountName": cols.text("bill_payer_account_name"),
@@ -344,8 +350,9 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
         "ChargeFrequency": pd.Series([FREQUENCY.get(t) for t in types], dtype="string"),
         "ChargeDescription": cols.text("line_item_line_item_description"),
         "ProviderName": pd.Series(PROVIDER, index=pd.RangeIndex(n), dtype="string"),
-        "PublisherName": cols.text("line_item_legal_entity"),
-        "InvoiceIssuerName": cols.text("bill_invoicing_entity").fillna(cols.text("bill_billing_entity")),
+        # AWS itself, or the Marketplace seller (its legal entity) invoiced by "AWS Marketplace"
+        "PublisherName": pd.Series(np.where(by_aws, PROVIDER, legal_entity.fillna(PROVIDER)), dtype="string"),
+        "InvoiceIssuerName": pd.Series(np.where(by_aws, PROVIDER, billing_entity), dtype="string"),
         "InvoiceId": cols.text("bill_invoice_id"),
         "ServiceName": cols.text("product_product_name", product_key="product_name").fillna(product_code),
         "ServiceCategory": service_category,
@@ -355,10 +362,10 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
         "SkuId": cols.text("product_sku"),
         "SkuPriceId": cols.text("pricing_rate_code").fillna(cols.text("pricing_rate_id")),
         "PricingCategory": pd.Series(pricing, dtype="string"),
-        "PricingQuantity": quantity.where(quantity.notna(), usage_amount),
-        "PricingUnit": cols.text("pricing_unit"),
+        "PricingQuantity": quantity,
+        "PricingUnit": unit,
         "ConsumedQuantity": usage_amount.where(category.fillna("").to_numpy() == "Usage"),
-        "ConsumedUnit": cols.text("pricing_unit"),
+        "ConsumedUnit": unit.where(category.fillna("").to_numpy() == "Usage"),
         "CommitmentDiscountId": commitment_id,
         "CommitmentDiscountType": pd.Series(commitment_type, dtype="string"),
         "CommitmentDiscountCategory": pd.Series(commitment_category, dtype="string"),
@@ -371,6 +378,8 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
         "x_product_family": family,
         "x_line_item_id": cols.text("identity_line_item_id"),
         "x_bill_type": cols.text("bill_bill_type"),
+        "x_legal_entity": legal_entity,
+        "x_invoicing_entity": cols.text("bill_invoicing_entity"),
         "x_blended_cost": cols.number("line_item_blended_cost"),
         "x_net_unblended_cost": cols.number("line_item_net_unblended_cost"),
         "x_reservation_arn": reservation_arn,

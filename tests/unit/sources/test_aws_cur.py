@@ -148,6 +148,8 @@ def test_cur2_maps_every_line_item_type():
         "SavingsPlanCoveredUsage": "Usage", "SavingsPlanNegation": "Usage", "SavingsPlanRecurringFee": "Purchase",
         "Tax": "Tax", "Usage": "Usage"}
     assert frame.loc["Refund", "ChargeClass"] == "Correction"
+    assert frame.loc["Tax", "PricingQuantity"].isna().all()  # FOCUS 1.2: no pricing quantity on tax
+    assert set(item.frame["InvoiceIssuerName"]) == set(item.frame["PublisherName"]) == {"AWS"}
     assert (frame.loc["SavingsPlanNegation", "EffectiveCost"] == 0).all()
     assert frame.loc["SavingsPlanRecurringFee", "EffectiveCost"] == pytest.approx(73.44 - 70.1234)
     assert frame.loc["SavingsPlanRecurringFee", "CommitmentDiscountStatus"] == "Unused"
