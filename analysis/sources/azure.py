@@ -257,8 +257,10 @@ def _tags(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _region(location: pd.Series) -> pd.Series:
-    folded = location.str.casefold()
-    return folded.map(lambda v: REGION_IDS.get(v, v.replace(" ", ""))).astype("string").replace("", pd.NA)
+    """Locations as region ids (`US East` -> `eastus`, `EastUS` -> `eastus`), each distinct value once."""
+    codes, uniques = pd.factorize(location.str.casefold())
+    ids = np.array([REGION_IDS.get(u, u.replace(" ", "")) or None for u in uniques] + [None], dtype=object)
+    return pd.Series(ids[codes], index=location.index, dtype="string")
 
 
 def view_of(name: str, charge_type: pd.Series, pricing_model: pd.Series, cost: pd.Series) -> str | None:
@@ -485,17 +487,21 @@ class _Loaded(Protocol):  # analysis.focus.loader.LoadedFile (not imported: the 
 
 
 def _period(frame: pd.DataFrame) -> tuple:
-    account = frame.get("BillingAccountId", pd.Series(dtype="string")).astype("string").fillna("")
-    start = frame["BillingPeriodStart"].astype("string").fillna("")
-    return tuple(sorted(set(zip(account, start, strict=True))))
+    """The (billing account, billing period start) pairs a file holds."""
+    columns = [c for c in ("BillingAccountId", "BillingPeriodStart") if c in frame]
+    pairs = frame[columns].drop_duplicates().astype("string").fillna("")
+    return tuple(sorted(map(tuple, pairs.to_numpy().tolist())))
 
 
-def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Per row: its charge identity and its occurrence number among rows of the same identity."""
-    identity = pd.Series("", index=frame.index, dtype="string")
-    for column in columns:
-        identity = identity + "\x1f" + frame[column].astype("string").fillna("")
-    return identity + "\x1e" + identity.groupby(identity).cumcount().astype("string")
+def _pair_keys(actual: pd.DataFrame, amortized: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of each side: one integer for (charge identity, occurrence among that side's rows of it)."""
+    both = pd.concat([actual[columns], amortized[columns]], ignore_index=True)
+    identity = (both.groupby(columns, dropna=False, sort=False).ngroup() if columns
+                else pd.Series(0, index=both.index)).to_numpy().astype("int64")
+    side = np.r_[np.zeros(len(actual), "int64"), np.ones(len(amortized), "int64")]
+    occurrence = pd.Series(identity).groupby([side, identity]).cumcount().to_numpy().astype("int64")
+    key = identity * (len(both) + 1) + occurrence
+    return key[:len(actual)], key[len(actual):]
 
 
 def combine_actual_amortized(loaded: Iterable[_Loaded]) -> None:
@@ -520,20 +526,20 @@ def combine_actual_amortized(loaded: Iterable[_Loaded]) -> None:
 
 def _combine(actual: list[_Loaded], amortized: list[_Loaded]) -> None:
     columns = [c for c in PAIR_KEY if all(c in i.frame for i in actual + amortized)]
-    act = pd.concat([i.frame.assign(_file=n, _row=np.arange(len(i.frame))) for n, i in enumerate(actual)],
-                    ignore_index=True)
-    amo = pd.concat([i.frame.assign(_file=n, _row=np.arange(len(i.frame))) for n, i in enumerate(amortized)],
-                    ignore_index=True)
-    act["_key"] = _keys(act, columns).to_numpy()
-    amo["_key"] = _keys(amo, columns).to_numpy()
-    effective = amo.set_index("_key")["EffectiveCost"]
-    matched_act = act["_key"].isin(effective.index).to_numpy()
-    matched_amo = amo["_key"].isin(act["_key"]).to_numpy()
-    act["EffectiveCost"] = np.where(matched_act, act["_key"].map(effective).to_numpy(), 0.0)
+    def stacked(items: list[_Loaded]) -> pd.DataFrame:
+        return pd.concat([i.frame[[*columns, "EffectiveCost"]].assign(_file=n) for n, i in enumerate(items)],
+                         ignore_index=True)
+
+    act, amo = stacked(actual), stacked(amortized)
+    act_key, amo_key = _pair_keys(act, amo, columns)
+    effective = pd.Series(amo["EffectiveCost"].to_numpy(), index=amo_key)
+    matched_act = np.isin(act_key, amo_key)
+    matched_amo = np.isin(amo_key, act_key)
+    act["EffectiveCost"] = np.where(matched_act, effective.reindex(act_key).to_numpy(), 0.0)
     act["x_AmortizedView"] = pd.Series(np.where(matched_act, "matched", "actual only"), dtype="string")
     names = ", ".join(str(getattr(i.path, "name", i.path)) for i in amortized)
     for n, item in enumerate(actual):
-        part = act[act["_file"] == n].sort_values("_row")
+        part = act[act["_file"] == n]  # stacked in the file's own row order
         mine = matched_act[act["_file"].to_numpy() == n]
         frame = item.frame.copy()
         frame["EffectiveCost"] = part["EffectiveCost"].to_numpy()

@@ -349,3 +349,15 @@ def test_pair_where_every_amortized_row_matches(tmp_path):
     assert summary["rows"] == 11
     assert summary["totals"]["USD"]["BilledCost"] == pytest.approx(raw_cost_sum(ACTUAL), abs=0.005)
     assert summary["totals"]["USD"]["EffectiveCost"] == pytest.approx(raw_cost_sum(ACTUAL) - 3.25, abs=0.005)
+
+
+def test_repeated_charges_at_volume_keep_both_totals(tmp_path):
+    """The pair repeated 50 times (identical charges many times over): totals still those of the files."""
+    for source, target in ((ACTUAL, "big_actual.csv"), (AMORTIZED, "big_amortized.csv")):
+        raw = pd.read_csv(source, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        pd.concat([raw] * 50, ignore_index=True).to_csv(tmp_path / target, index=False)
+    loaded = load_focus_paths([tmp_path / "big_actual.csv", tmp_path / "big_amortized.csv"])
+    frames = pd.concat([item.frame for item in loaded], ignore_index=True)
+    assert len(frames) == 50 * 29
+    assert frames["BilledCost"].sum() == pytest.approx(raw_cost_sum(tmp_path / "big_actual.csv"), abs=0.005)
+    assert frames["EffectiveCost"].sum() == pytest.approx(raw_cost_sum(tmp_path / "big_amortized.csv"), abs=0.005)
