@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.focus.coerce import ROW_OFFSET, Finding, plural
+from analysis.focus.schema import SERVICE_SUBCATEGORIES
 from analysis.sources import FORMATS, NativeFormat
 
 PROVIDER = "Microsoft"
@@ -83,6 +84,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "meter_id": ("meterid",),
     "additional_info": ("additionalinfo",),
     "part_number": ("partnumber", "productid"),
+    "invoice_id": ("invoiceid",),
 }
 # Detection: a cost column and at least two of these (a FOCUS file has BilledCost and is not Azure cost details).
 _MARKERS = frozenset({"metercategory", "meterid", "metername", "subscriptionguid", "subscriptionid",
@@ -91,7 +93,7 @@ _MARKERS = frozenset({"metercategory", "meterid", "metername", "subscriptionguid
 _FOCUSCOST_MARKERS = frozenset({"x_skumetercategory", "x_skumeterid", "x_billingprofileid", "x_resourcegroupname",
                                 "x_invoicesectionid", "x_skupartnumber", "x_billedcostinusd", "x_effectivecostinusd"})
 # Fields whose whole content is in FOCUS columns, so not kept again as x_ columns.
-_CONSUMED = frozenset({"cost", "date", "currency", "subscription_id", "subscription_name", "account_id",
+_CONSUMED = frozenset({"invoice_id", "cost", "date", "currency", "subscription_id", "subscription_name", "account_id",
                        "account_name", "period_start", "period_end", "resource_id", "resource_name", "zone",
                        "quantity", "unit", "tags"})
 # x_ columns get one spelling whatever the layout (`meterId`, `meterid` -> x_MeterId), so that months and
@@ -150,6 +152,47 @@ SERVICE_CATEGORY = {
     "management and governance": "Management and Governance", "internet of things": "Internet of Things",
     "integration": "Integration", "developer tools": "Developer Tools", "containers": "Compute",
 }
+# MeterCategory -> FOCUS ServiceSubcategory where one clearly fits; otherwise "Other (<ServiceCategory>)".
+SERVICE_SUBCATEGORY = {
+    "virtual machines": "Virtual Machines", "virtual machines licenses": "Virtual Machines",
+    "functions": "Serverless Compute", "container instances": "Containers", "azure kubernetes service": "Containers",
+    "azure container apps": "Containers", "container registry": "Containers",
+    "storage": "Storage Platforms", "backup": "Backup Storage", "azure netapp files": "File Storage",
+    "bandwidth": "Network Connectivity", "virtual network": "Network Infrastructure",
+    "load balancer": "Network Infrastructure", "vpn gateway": "Network Connectivity",
+    "expressroute": "Network Connectivity", "azure dns": "Network Routing", "ip addresses": "Network Infrastructure",
+    "nat gateway": "Network Infrastructure", "application gateway": "Application Networking",
+    "azure front door service": "Content Delivery", "content delivery network": "Content Delivery",
+    "azure firewall": "Network Security", "azure bastion": "Network Security",
+    "sql database": "Relational Databases", "sql managed instance": "Relational Databases",
+    "azure database for mysql": "Relational Databases", "azure database for postgresql": "Relational Databases",
+    "azure database for mariadb": "Relational Databases", "azure cosmos db": "NoSQL Databases",
+    "redis cache": "Caching", "log analytics": "Observability", "azure monitor": "Observability",
+    "insight and analytics": "Observability", "key vault": "Secret Management",
+    "advanced threat protection": "Threat Detection and Response", "sentinel": "Threat Detection and Response",
+    "microsoft defender for cloud": "Security Posture Management",
+    "advanced data security": "Security Posture Management", "azure app service": "Application Platforms",
+    "app service": "Application Platforms", "api management": "API Management", "service bus": "Messaging",
+    "event grid": "Messaging", "logic apps": "Workflow Orchestration", "event hubs": "Streaming Analytics",
+    "stream analytics": "Streaming Analytics", "azure synapse analytics": "Analytics Platforms",
+    "azure data factory v2": "Data Processing", "azure databricks": "Data Processing", "hdinsight": "Data Processing",
+    "cognitive services": "AI Platforms", "azure machine learning": "Machine Learning",
+    "azure openai": "Generative AI", "iot hub": "IoT Platforms",
+    "azure active directory": "Identity and Access Management", "microsoft entra id": "Identity and Access Management",
+}
+def _parents() -> dict[str, str]:
+    """FOCUS ServiceSubcategory -> its ServiceCategory (the catalogue lists each category's subcategories,
+    ending with `Other (<category>)`)."""
+    parents, pending = {}, []
+    for sub in SERVICE_SUBCATEGORIES:
+        pending.append(sub)
+        if sub.startswith("Other ("):
+            parents.update(dict.fromkeys(pending, sub[len("Other ("):-1]))
+            pending = []
+    return parents
+
+
+SUBCATEGORY_PARENT = _parents()
 # Display names of locations (old exports) -> Azure region ids.
 REGION_IDS = {
     "us east": "eastus", "us east 2": "eastus2", "us west": "westus", "us west 2": "westus2", "us west 3": "westus3",
@@ -342,6 +385,9 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
     category = service.str.casefold().map(SERVICE_CATEGORY)
     category = category.fillna(t["service_family"].str.casefold().map(SERVICE_CATEGORY)).fillna("Other")
     out["ServiceCategory"] = category.astype("string")
+    subcategory = service.str.casefold().map(SERVICE_SUBCATEGORY)
+    fits = subcategory.map(SUBCATEGORY_PARENT) == category
+    out["ServiceSubcategory"] = subcategory.where(fits, "Other (" + category + ")").astype("string")
     out["RegionId"] = _region(t["location"])
     out["RegionName"] = t["location"].replace("", pd.NA)
     out["AvailabilityZone"] = t["zone"].replace("", pd.NA)
@@ -349,6 +395,8 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
     name = t["resource_name"].where(t["resource_name"] != "", t["resource_id"].str.rsplit("/", n=1).str[-1])
     out["ResourceName"] = name.replace("", pd.NA)
     out["ResourceType"] = t["resource_type"].replace("", pd.NA)
+    if "invoice_id" in fields:  # MCA; EA cost details carry no invoice id
+        out["InvoiceId"] = t["invoice_id"].replace("", pd.NA)
     # Charge category: legacy v1 files have no ChargeType and hold usage only.
     unknown_charge = (~charge.isin(list(CHARGE_CATEGORY) + ["", "refund"])).to_numpy()
     refund_of = np.where(committed | (t["reservation_id"] != "").to_numpy(), "Purchase", "Usage")

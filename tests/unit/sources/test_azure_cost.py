@@ -155,6 +155,8 @@ def test_columns_mapped_from_ea_export():
     assert first["BillingCurrency"] == "CAD"
     assert first["BillingAccountId"] == "12345678" and first["SubAccountName"] == "sub-example"
     assert first["ServiceName"] == "Virtual Network" and first["ServiceCategory"] == "Networking"
+    assert first["ServiceSubcategory"] == "Network Infrastructure"
+    assert set(frame.loc[frame["ServiceCategory"] == "Other", "ServiceSubcategory"]) <= {"Other (Other)"}
     assert first["RegionId"] == "centralus"
     assert first["ProviderName"] == "Microsoft"
     assert json.loads(first["Tags"]) == {"tagA": "valueA", "tagB": "valueB", "tagC": "valueC"}  # no outer braces
