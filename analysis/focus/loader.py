@@ -128,6 +128,8 @@ def load_focus_file(path: Path | str, *, name: str | None = None,
         except Exception as error:  # a converter bug is a finding naming the file, never a traceback
             problem = Finding("error", shown, None, f"could not be converted from {native.name} ({_reason(error)})")
             raise FocusLoadError([problem]) from error
+        if any(f.severity == "error" for f in converted):  # the converter's own words, not FOCUS checks on a stub
+            raise FocusLoadError(converted)
     frame, findings = normalize_frame(raw, shown, limits=limits)
     findings = converted + findings
     if any(f.severity == "error" for f in findings):
