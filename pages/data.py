@@ -1,4 +1,4 @@
-"""Data: what is loaded, its validation findings, and upload of FOCUS files into the cache."""
+"""Data: what is loaded, its validation findings, and upload of FOCUS and cloud billing files into the cache."""
 
 import pandas as pd
 import streamlit as st
@@ -65,8 +65,10 @@ if sources:
 else:
     st.caption("No sources loaded.")
 
-st.subheader("Upload FOCUS files")
-st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns. All files of one upload are "
+st.subheader("Upload billing files")
+st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns, or the providers' own: AWS "
+            "legacy CUR and CUR 2.0, Azure cost details (actual and amortized: upload the pair together) and "
+            "FocusCost, converted to FOCUS as they load. All files of one upload are "
             "validated first and loaded together: if any is rejected, nothing changes. A newer export of a "
             "billing period already loaded (same provider, billing account and month) replaces the older one.")
 for state, headline, details in st.session_state.pop("upload_log", []):
@@ -76,7 +78,7 @@ for state, headline, details in st.session_state.pop("upload_log", []):
     else:
         st.success(f"**{md(headline)}**" + "".join(f"\n- {md(d)}" for d in details), icon=":material/check_circle:")
 with st.form("upload", clear_on_submit=True):
-    uploads = st.file_uploader("FOCUS files (CSV, CSV.GZ or Parquet)", accept_multiple_files=True,
+    uploads = st.file_uploader("Billing files (CSV, CSV.GZ or Parquet)", accept_multiple_files=True,
                                help="Any other file is checked too, and the message says why it cannot be read.")
     keep_both = st.checkbox("Keep older exports of the same billing period (add, don't replace)",
                             help="Only for exports that hold different charges of the same month.")
