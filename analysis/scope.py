@@ -8,6 +8,9 @@ written in YAML as a mapping and in a spreadsheet cell as `dimension=value; dime
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 from analysis.dimensions import ROLLUP_DIMENSIONS, Dimension, column_of, label
 from analysis.query import CostQueries, Filters
@@ -40,6 +43,19 @@ def parse_scope(raw: object) -> Scope:
     return tuple(sorted(pairs.items()))
 
 
+def _validated(value: object) -> Scope:
+    if isinstance(value, tuple):
+        return value
+    try:
+        return parse_scope(value)
+    except ScopeError as error:
+        raise ValueError(str(error)) from error
+
+
+# A scope field of a pydantic model (budgets, scenario levers): YAML or cell text in, a Scope out.
+ScopeField = Annotated[Scope, BeforeValidator(_validated)]
+
+
 def _cell_mapping(text: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for part in filter(None, (p.strip() for p in text.split(";"))):
@@ -50,6 +66,11 @@ def _cell_mapping(text: str) -> dict[str, list[str]]:
             raise ScopeError(f"dimension {dimension.strip()!r} is given twice")
         out[dimension.strip()] = [v.strip() for v in values.split("|")]
     return out
+
+
+def is_allocation_scope(scope: Scope) -> bool:
+    """True when the scope names an allocation dimension (so the allocation rules must apply)."""
+    return any(Dimension.parse(d).kind == "allocation" for d, _ in scope)
 
 
 def scope_text(scope: Scope) -> str:

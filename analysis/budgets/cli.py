@@ -6,18 +6,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.allocation.queries import problem_with, with_rules
-from analysis.allocation.rules import RulesError, load_rules
 from analysis.budgets.evaluate import evaluate
 from analysis.budgets.model import BudgetError, parse_budgets
-from analysis.query import local_queries
+from analysis.commandline import CommandError, fail, open_cache
 from analysis.scope import scope_problems
-from analysis.store.cache import FocusCache
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "workspace"
 
@@ -42,37 +38,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         budgets = parse_budgets(args.budgets.read_text(encoding="utf-8"), args.budgets.name)
     except OSError as error:
-        return _fail(f"Cannot read the budget file {args.budgets}: {error.strerror or error}")
+        return fail(f"Cannot read the budget file {args.budgets}: {error.strerror or error}")
     except BudgetError as error:
-        return _fail(f"Invalid budgets: {error}")
-    q = local_queries(FocusCache(args.cache))
-    span = q.period()
-    if span is None:
-        return _fail(f"The cache {args.cache} holds no data")
+        return fail(f"Invalid budgets: {error}")
+    try:
+        opened = open_cache(args.cache, args.currency, (b.scope for b in budgets), args.rules,
+                            (args.budgets.parent / "allocation.yaml",))
+    except CommandError as error:
+        return fail(str(error))
+    q, currency, span, dimensions = opened.q, opened.currency, opened.span, opened.allocation
     as_of = args.as_of or span[1]
     if not span[0] <= as_of <= span[1]:
-        return _fail(f"--as-of {as_of} is outside the data ({span[0]} to {span[1]})")
-    currencies = q.currencies()
-    currency = args.currency or (currencies[0] if len(currencies) == 1 else None)
-    if currency not in currencies:
-        return _fail(f"Choose --currency: the data holds {', '.join(currencies)}")
-    if any(d.startswith("alloc:") for b in budgets for d, _ in b.scope):
-        rules_file = args.rules or next(p for p in (args.budgets.parent / "allocation.yaml", SHIPPED / "allocation.yaml")
-                                        if p.exists())
-        try:
-            rules = load_rules(rules_file)
-        except (OSError, RulesError) as error:
-            return _fail(f"Allocation rules {rules_file} cannot be used: {error}")
-        problem = problem_with(q, rules)
-        if problem:
-            return _fail(f"Allocation rules {rules_file} cannot be used: {problem}")
-        q = with_rules(q, rules)
-        dimensions = tuple(d.name for d in rules.dimensions)
-    else:
-        dimensions = ()
+        return fail(f"--as-of {as_of} is outside the data ({span[0]} to {span[1]})")
     problems = [f"budget {b.name!r}, field scope: {p}" for b in budgets for p in scope_problems(q, b.scope, dimensions)]
     if problems:
-        return _fail(f"Invalid budgets in {args.budgets.name}: " + "; ".join(problems))
+        return fail(f"Invalid budgets in {args.budgets.name}: " + "; ".join(problems))
     results = [evaluate(q, b, as_of, currency=currency) for b in budgets]
     table = pd.DataFrame([{**r.as_json(), "alerts": ", ".join(r.alerts) or "-"} for r in results])
     if len(table):
@@ -83,7 +63,3 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps({"as_of": str(as_of), "currency": currency, "budgets": [r.as_json() for r in results]}))
     return 1 if any(r.alerts for r in results) else 0
 
-
-def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 2

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analysis.budgets.periods import BudgetPeriod, PeriodKind, period_of, period_of_key
-from analysis.scope import Scope, ScopeError, parse_scope, scope_yaml
+from analysis.scope import ScopeField, scope_yaml
 from analysis.store.workspace import yaml_syntax_error
 
 FILE_NAME = "budgets.yaml"
@@ -50,7 +50,7 @@ class Budget(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1, max_length=200)
-    scope: Scope = ()
+    scope: ScopeField = ()
     metric: Literal["EffectiveCost", "BilledCost"] = "EffectiveCost"
     period: PeriodKind = "month"
     fiscal_year_start: int = Field(1, ge=1, le=12)
@@ -63,16 +63,6 @@ class Budget(BaseModel):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
-
-    @field_validator("scope", mode="before")
-    @classmethod
-    def _scope(cls, value: object) -> Scope:
-        if isinstance(value, tuple):
-            return value
-        try:
-            return parse_scope(value)
-        except ScopeError as error:
-            raise ValueError(str(error)) from error
 
     @field_validator("amounts")
     @classmethod

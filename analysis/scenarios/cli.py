@@ -7,15 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from analysis.allocation.queries import problem_with, with_rules
-from analysis.allocation.rules import RulesError, load_rules
-from analysis.query import local_queries
+from analysis.commandline import CommandError, fail, open_cache
 from analysis.scenarios.engine import run as run_scenario
 from analysis.scenarios.model import MAX_MONTHS, ScenarioError, lever_label, parse_scenario
 from analysis.scope import ScopeError, describe, parse_scope, scope_problems
-from analysis.store.cache import FocusCache
-
-SHIPPED_RULES = Path(__file__).resolve().parents[2] / "data" / "workspace" / "allocation.yaml"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -37,40 +32,26 @@ def run(args: argparse.Namespace) -> int:
         scenario = parse_scenario(args.file.read_text(encoding="utf-8"), args.file.name)
         shown = parse_scope(args.scope)
     except OSError as error:
-        return _fail(f"Cannot read the scenario file {args.file}: {error.strerror or error}")
+        return fail(f"Cannot read the scenario file {args.file}: {error.strerror or error}")
     except ScenarioError as error:
-        return _fail(f"Invalid scenario: {error}")
+        return fail(f"Invalid scenario: {error}")
     except ScopeError as error:
-        return _fail(f"Invalid --scope: {error}")
-    q = local_queries(FocusCache(args.cache))
-    span = q.period()
-    if span is None:
-        return _fail(f"The cache {args.cache} holds no data")
-    currencies = q.currencies()
-    currency = args.currency or (currencies[0] if len(currencies) == 1 else None)
-    if currency not in currencies:
-        return _fail(f"Choose --currency: the data holds {', '.join(currencies)}")
-    dimensions: tuple[str, ...] = ()
-    if any(d.startswith("alloc:") for scope in (shown, *(lever.scope for lever in scenario.levers)) for d, _ in scope):
-        rules_file = args.rules or next(p for p in (args.file.parent.parent / "allocation.yaml", SHIPPED_RULES)
-                                        if p.exists())
-        try:
-            rules = load_rules(rules_file)
-        except (OSError, RulesError) as error:
-            return _fail(f"Allocation rules {rules_file} cannot be used: {error}")
-        problem = problem_with(q, rules)
-        if problem:
-            return _fail(f"Allocation rules {rules_file} cannot be used: {problem}")
-        q, dimensions = with_rules(q, rules), tuple(d.name for d in rules.dimensions)
+        return fail(f"Invalid --scope: {error}")
+    try:
+        opened = open_cache(args.cache, args.currency, (shown, *(lever.scope for lever in scenario.levers)),
+                            args.rules, (args.file.parent.parent / "allocation.yaml",))
+    except CommandError as error:
+        return fail(str(error))
+    q, currency, span, dimensions = opened.q, opened.currency, opened.span, opened.allocation
     problems = [f"{lever_label(i, lever)}, field scope: {p}" for i, lever in enumerate(scenario.levers)
                 for p in scope_problems(q, lever.scope, dimensions)]
     problems += [f"--scope: {p}" for p in scope_problems(q, shown, dimensions)]
     if problems:
-        return _fail(f"Invalid scenario {scenario.name!r} in {args.file.name}: " + "; ".join(problems))
+        return fail(f"Invalid scenario {scenario.name!r} in {args.file.name}: " + "; ".join(problems))
     try:
         result = run_scenario(q, scenario, span[1], args.months, currency, shown)
     except ScenarioError as error:
-        return _fail(f"Invalid scenario in {args.file.name}: {error}")
+        return fail(f"Invalid scenario in {args.file.name}: {error}")
     for warning in result.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     table = result.table()[["month", "baseline", "baseline_lower", "baseline_upper", "scenario", "scenario_lower",
@@ -81,7 +62,3 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps(result.as_json()))
     return 0
 
-
-def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 2

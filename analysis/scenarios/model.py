@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from analysis.scope import Scope, ScopeError, parse_scope, scope_yaml
+from analysis.scope import Scope, ScopeField, scope_yaml
 from analysis.store.workspace import yaml_syntax_error
 
 MAX_MONTHS = 24
@@ -24,18 +24,8 @@ class ScenarioError(ValueError):
 
 class _Lever(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    scope: Scope = ()
+    scope: ScopeField = ()
     start: str = Field(alias="from", description="first month the lever acts on, YYYY-MM")
-
-    @field_validator("scope", mode="before")
-    @classmethod
-    def _scope(cls, value: object) -> Scope:
-        if isinstance(value, tuple):
-            return value
-        try:
-            return parse_scope(value)
-        except ScopeError as error:
-            raise ValueError(str(error)) from error
 
     @field_validator("start", mode="before")
     @classmethod
