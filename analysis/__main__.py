@@ -17,6 +17,7 @@ from analysis.reports import cli as reports_cli
 from analysis.scenarios import cli as scenarios_cli
 from analysis.store.cache import DEFAULT_CACHE, CacheError, FocusCache
 from analysis.store.load import deliveries
+from analysis.store.workspace import SHIPPED_WORKSPACE
 
 
 def _limits(args: argparse.Namespace) -> LoadLimits:
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     sample.set_defaults(run=_sample)
     alloc = commands.add_parser("allocate", help="validate allocation rules and apply them (for CI on a rules repo)")
     alloc.add_argument("--check", action="store_true", required=True, help="validate and report; change nothing")
-    alloc.add_argument("--rules", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "workspace" / "allocation.yaml")
+    alloc.add_argument("--rules", type=Path, default=SHIPPED_WORKSPACE / "allocation.yaml")
     alloc.add_argument("--data", type=Path, nargs="*", help="FOCUS files or folders (default: the cache)")
     alloc.add_argument("--currency", help="billing currency when the data holds several")
     alloc.set_defaults(run=_allocate)

@@ -14,8 +14,7 @@ from analysis.allocation.rules import RulesError, load_rules
 from analysis.query import CostQueries, local_queries
 from analysis.scope import Scope, is_allocation_scope
 from analysis.store.cache import FocusCache
-
-SHIPPED_RULES = Path(__file__).resolve().parents[1] / "data" / "workspace" / "allocation.yaml"
+from analysis.store.workspace import SHIPPED_WORKSPACE
 
 
 class CommandError(Exception):
@@ -46,7 +45,7 @@ def open_cache(cache: Path, currency: str | None, scopes: Iterable[Scope], rules
         raise CommandError(f"Choose --currency: the data holds {', '.join(currencies)}")
     if not any(is_allocation_scope(scope) for scope in scopes):
         return Opened(q, chosen, span, ())
-    rules_file = rules or next(p for p in (*rules_near, SHIPPED_RULES) if p.exists())
+    rules_file = rules or next(p for p in (*rules_near, SHIPPED_WORKSPACE / "allocation.yaml") if p.exists())
     try:
         rule_set = load_rules(rules_file)
     except (OSError, RulesError) as error:

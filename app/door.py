@@ -35,16 +35,16 @@ from analysis.scenarios.model import Scenario
 from analysis.scope import Scope
 from analysis.scope import scope_problems as _scope_problems
 from analysis.store.cache import DEFAULT_CACHE, FocusCache
+from analysis.store.workspace import SHIPPED_WORKSPACE, workspace_folder
 from analysis.visibility import overview
 
-REPO_WORKSPACE = Path(__file__).resolve().parents[1] / "data" / "workspace"  # shipped defaults
 R = TypeVar("R")
 
 
 # ----- where the data and the workspace live ---------------------------------------------
 def workspace() -> Path:
     """The user's workspace folder (`FINOPS_WORKSPACE`, default data/workspace): policies, rules."""
-    return Path(os.environ.get("FINOPS_WORKSPACE", REPO_WORKSPACE))
+    return workspace_folder()
 
 
 def cache() -> FocusCache:
@@ -80,7 +80,7 @@ def engine_problem() -> str | None:
 def saved_rules_text() -> str:
     """The saved allocation rules, or the shipped sample rules when none are saved yet."""
     text, _ = RuleStore(workspace()).read()
-    return text or (REPO_WORKSPACE / "allocation.yaml").read_text()
+    return text or (SHIPPED_WORKSPACE / "allocation.yaml").read_text()
 
 
 # ----- engines -----------------------------------------------------------------------------

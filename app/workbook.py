@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.dimensions import METRICS
-from analysis.reports.excel import Chart, TableSpec, view_workbook
+from analysis.reports.excel import Chart, TableSpec, money_columns, view_workbook
 from analysis.reports.safe_csv import download_name
 from app.door import dimension_label
 
@@ -47,7 +47,7 @@ def money_spec(frame: pd.DataFrame, view, text: Sequence[str] = (), percent: Seq
                headers: dict[str, str] | None = None) -> TableSpec:
     """Every numeric column but `text` and `percent` is money in the view's metric and currency; money
     headers say so."""
-    money = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and c not in (*text, *percent)]
+    money = money_columns(frame, exclude=(*text, *percent))
     unit = f"{view.metric}, {view.currency or 'USD'}"
     named = {c: f"{c} ({unit})" for c in money} | dict(headers or {})
     return TableSpec(money=money, percent=percent, headers=named)

@@ -84,21 +84,21 @@ elif results:
     sheets = [("Monthly totals", table, workbook.money_spec(table, view),
                [Chart("Baseline and scenarios by month", "month", list(table.columns[1:]), "line", view.metric,
                       rows=len(labels))])]
-    for i, r in enumerate(results, start=1):
-        sheets += [(f"Scenario {i} by month", r.table(), workbook.money_spec(r.table(), view), ()),
-                   (f"Scenario {i} levers", r.effect_table(), workbook.money_spec(r.effect_table(), view), ())]
+    details = [(r.table(), r.effect_table()) for r in results]  # each scenario's months and levers, made once
+    for i, (months_table, levers_table) in enumerate(details, start=1):
+        sheets += [(f"Scenario {i} by month", months_table, workbook.money_spec(months_table, view), ()),
+                   (f"Scenario {i} levers", levers_table, workbook.money_spec(levers_table, view), ())]
     workbook.download(view, "Scenarios", sheets, dated=False, extra=[
         *((f"Scenario {i}", r.scenario.name) for i, r in enumerate(results, start=1)), ("Months", months),
         ("Figures for", describe(shown)), ("Budget", budget.name if budget else "none")])
     tabs = st.tabs([r.scenario.name for r in results])
-    for tab, result in zip(tabs, results, strict=True):
+    for tab, (detail, levers_table) in zip(tabs, details, strict=True):
         with tab:
-            detail = result.table()
             change = float(detail["delta"].sum())
             st.markdown(f"Over {len(labels)} months: **{money(float(detail['scenario'].sum()), cur)}** against "
                         f"{money(float(detail['baseline'].sum()), cur)} for the baseline "
                         f"(**{'+' if change >= 0 else '−'}{money(abs(change), cur)}**).")
-            st.dataframe(result.effect_table().round(0), hide_index=True, width="stretch",
+            st.dataframe(levers_table.round(0), hide_index=True, width="stretch",
                          column_config={"lever": "Lever", "scope": "Scope", "what": "What it does",
                                         "change": whole_money_column("Change over the months", cur)})
             st.dataframe(detail.round(0), hide_index=True, width="stretch", height=35 * (len(detail) + 1) + 3,

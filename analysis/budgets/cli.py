@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -14,12 +13,11 @@ from analysis.budgets.evaluate import evaluate
 from analysis.budgets.model import BudgetError, parse_budgets
 from analysis.commandline import CommandError, fail, open_cache
 from analysis.scope import scope_problems
-
-SHIPPED = Path(__file__).resolve().parents[2] / "data" / "workspace"
+from analysis.store.workspace import workspace_folder
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    workspace = Path(os.environ.get("FINOPS_WORKSPACE", SHIPPED))
+    workspace = workspace_folder()
     parser = commands.add_parser("budgets", help="check every budget against actual and forecast spend")
     parser.add_argument("--check", action="store_true", required=True, help="evaluate and report; change nothing")
     parser.add_argument("--budgets", type=Path, default=workspace / "budgets.yaml",

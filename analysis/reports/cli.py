@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -13,8 +12,7 @@ from analysis.query import local_queries
 from analysis.reports.pack import PackError, PackInputs, finance_pack, parse_month
 from analysis.scope import ScopeError, parse_scope
 from analysis.store.cache import FocusCache
-
-SHIPPED = Path(__file__).resolve().parents[2] / "data" / "workspace"
+from analysis.store.workspace import SHIPPED_WORKSPACE, workspace_folder
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -49,11 +47,11 @@ def filters_scope(items: list[str]) -> tuple:
 
 def run(args: argparse.Namespace) -> int:
     """Write the pack; print a line for people and, last, one JSON line. Exit 2 on bad input or no data."""
-    workspace = Path(os.environ.get("FINOPS_WORKSPACE", SHIPPED))
+    workspace = workspace_folder()
     try:
         scope = filters_scope(args.filter)
         month = parse_month(args.month) if args.month else None
-        rules = args.rules or next((p for p in (workspace / "allocation.yaml", SHIPPED / "allocation.yaml")
+        rules = args.rules or next((p for p in (workspace / "allocation.yaml", SHIPPED_WORKSPACE / "allocation.yaml")
                                     if p.exists()), None)
         inputs = PackInputs.from_workspace(workspace, rules=rules, budgets=args.budgets)
         cache = FocusCache(args.cache)

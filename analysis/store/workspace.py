@@ -14,12 +14,20 @@ import datetime as dt
 import difflib
 import errno
 import hashlib
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.store.files import atomic_write, file_lock
+
+SHIPPED_WORKSPACE = Path(__file__).resolve().parents[2] / "data" / "workspace"  # the repository's defaults
+
+
+def workspace_folder() -> Path:
+    """The user's workspace folder: `FINOPS_WORKSPACE`, else the shipped data/workspace."""
+    return Path(os.environ.get("FINOPS_WORKSPACE", SHIPPED_WORKSPACE))
 
 HISTORY = ".history"
 KEEP = 100
