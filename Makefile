@@ -43,6 +43,8 @@ bench: $(VENV)/.test
 	$(PY) -m bench.forecast
 	$(PY) -m bench.concurrency
 	$(PY) -m bench.pages
+	$(PY) -m bench.report
+	$(PY) -m bench.workbook
 
 clean:
 	rm -rf $(VENV) data/cache
