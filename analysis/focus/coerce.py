@@ -12,10 +12,12 @@ involves several columns of a row (periods that end before they start, billing c
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,6 +52,26 @@ NOT_EMPTY: dict[str, tuple[Literal["error", "warning"], str]] = {
     "EffectiveCost": ("warning", "they count as zero in totals"),
 }
 CURRENCY = "BillingCurrency"  # checked against ISO 4217; PricingCurrency may be a virtual currency
+_FIRST_ROW = contextvars.ContextVar("first_row", default=ROW_OFFSET)
+
+
+def row_number(position: int) -> int:
+    """The row number users see for a 0-based position in the table being checked.
+
+    A large file is checked in batches of rows (`rows_starting_at`), so the same position in a later
+    batch names a later row of the file.
+    """
+    return int(position) + _FIRST_ROW.get()
+
+
+@contextmanager
+def rows_starting_at(first: int) -> Iterator[None]:
+    """Number findings' rows from `first` (the row number of the table's first data row)."""
+    token = _FIRST_ROW.set(first)
+    try:
+        yield
+    finally:
+        _FIRST_ROW.reset(token)
 
 
 @dataclass(frozen=True)
@@ -304,8 +326,8 @@ def _ends_before_start(frame: pd.DataFrame, original: Mapping[str, pd.Series], f
     if not early.any():
         return []
     rows, where = _sample(early)
-    pairs = ", ".join(f"{_quote(original[start].iloc[r - ROW_OFFSET])} → "
-                      f"{_quote(original[end].iloc[r - ROW_OFFSET])}" for r in rows)
+    pairs = ", ".join(f"{_quote(original[start].iloc[p])} → {_quote(original[end].iloc[p])}"
+                      for p in np.flatnonzero(early)[:SAMPLE_SIZE])
     return [Finding("error", file, end, f"{_are(int(early.sum()), 'row')} earlier than {start} ({where}, "
                     f"{start} → {end}: {pairs}); a period cannot end before it starts", rows)]
 
@@ -356,7 +378,7 @@ def _are(count: int, word: str) -> str:
 def _sample(mask: np.ndarray, values: pd.Series | None = None) -> tuple[tuple[int, ...], str]:
     """Sample row numbers of `mask` and a phrase naming them (and their values)."""
     positions = np.flatnonzero(mask)[:SAMPLE_SIZE]
-    rows = tuple(int(p) + ROW_OFFSET for p in positions)
+    rows = tuple(row_number(p) for p in positions)
     phrase = f"{'row' if len(rows) == 1 else 'rows'} {', '.join(map(str, rows))}"
     if mask.sum() > SAMPLE_SIZE:
         phrase += f" and {int(mask.sum()) - SAMPLE_SIZE:,} more"

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.focus.coerce import ROW_OFFSET, SAMPLE_SIZE, Finding, plural, to_text
+from analysis.focus.coerce import SAMPLE_SIZE, Finding, plural, row_number, to_text
 from analysis.sources import FORMATS, NativeFormat
 
 PROVIDER = "AWS"
@@ -172,11 +172,11 @@ class _Columns:
         bad = text.notna().to_numpy() & values.isna().to_numpy()
         if bad.any():
             rows = np.flatnonzero(bad)
-            shown = ", ".join(f"row {r + ROW_OFFSET} ({str(text.iloc[r])[:30]!r})" for r in rows[:SAMPLE_SIZE])
+            shown = ", ".join(f"row {row_number(r)} ({str(text.iloc[r])[:30]!r})" for r in rows[:SAMPLE_SIZE])
             more = f" and {len(rows) - SAMPLE_SIZE:,} more" if len(rows) > SAMPLE_SIZE else ""
             self.findings.append(Finding("error", self.file, str(self.raw.columns[i]),
                                          f"{plural(len(rows), 'value')} not a number: {shown}{more}",
-                                         tuple(int(r) + ROW_OFFSET for r in rows[:SAMPLE_SIZE])))
+                                         tuple(row_number(r) for r in rows[:SAMPLE_SIZE])))
         return values
 
 
@@ -237,10 +237,10 @@ def _tags(raw: pd.DataFrame) -> pd.Series:
 
 def _rows_finding(mask: np.ndarray, file: str, column: str | None, message: str) -> Finding:
     rows = np.flatnonzero(mask)
-    shown = ", ".join(str(r + ROW_OFFSET) for r in rows[:SAMPLE_SIZE])
+    shown = ", ".join(str(row_number(r)) for r in rows[:SAMPLE_SIZE])
     more = f" and {len(rows) - SAMPLE_SIZE:,} more" if len(rows) > SAMPLE_SIZE else ""
     return Finding("warning", file, column, f"{plural(len(rows), 'row')} {message} (rows {shown}{more})",
-                   tuple(int(r) + ROW_OFFSET for r in rows[:SAMPLE_SIZE]))
+                   tuple(row_number(r) for r in rows[:SAMPLE_SIZE]))
 
 
 def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[pd.DataFrame, list[Finding]]:

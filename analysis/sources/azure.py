@@ -39,7 +39,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from analysis.focus.coerce import ROW_OFFSET, Finding, plural
+from analysis.focus.coerce import Finding, plural, row_number
 from analysis.focus.schema import SERVICE_SUBCATEGORIES
 from analysis.sources import FORMATS, NativeFormat
 
@@ -275,7 +275,7 @@ def _dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _rows(mask: np.ndarray) -> tuple[int, ...]:
-    return tuple(int(i) + ROW_OFFSET for i in np.flatnonzero(mask)[:10])
+    return tuple(row_number(i) for i in np.flatnonzero(mask)[:10])
 
 
 def _tags(text: pd.Series) -> tuple[pd.Series, np.ndarray]:

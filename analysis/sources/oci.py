@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
-from analysis.focus.coerce import ROW_OFFSET, Finding
+from analysis.focus.coerce import Finding, row_number
 from analysis.sources import FORMATS, NativeFormat
 
 START, COST = "lineItem/intervalUsageStart", "cost/myCost"
@@ -94,7 +95,7 @@ def convert(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Finding]]:
     findings = []
     unknown = service.notna() & ~service.str.upper().isin(CATEGORIES)
     if unknown.any():
-        rows = tuple(int(i) + ROW_OFFSET for i in raw.index[unknown][:5])
+        rows = tuple(row_number(i) for i in np.flatnonzero(unknown.to_numpy(dtype=bool))[:5])
         names = ", ".join(sorted(set(service[unknown].dropna()))[:5])
         findings.append(Finding("info", file, "ServiceCategory", f"services without a known category are "
                                 f"'Other': {names}", rows))
