@@ -38,4 +38,5 @@ import analysis.sources.azure  # noqa: F401  (registers the Azure formats)
 from analysis.sources import (
     aws_cur,  # noqa: F401  (registers the AWS CUR formats)
     oci,  # noqa: F401  (registers the OCI cost report)
+    oci_focus,  # noqa: F401  (registers the OCI FOCUS report)
 )
