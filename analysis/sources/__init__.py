@@ -37,6 +37,7 @@ def native_format(columns: Sequence[str]) -> NativeFormat | None:
 import analysis.sources.azure  # noqa: F401  (registers the Azure formats)
 from analysis.sources import (
     aws_cur,  # noqa: F401  (registers the AWS CUR formats)
+    gcp,  # noqa: F401  (registers the Google Cloud formats)
     oci,  # noqa: F401  (registers the OCI cost report)
     oci_focus,  # noqa: F401  (registers the OCI FOCUS report)
 )
