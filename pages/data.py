@@ -68,7 +68,8 @@ else:
 st.subheader("Upload billing files")
 st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns, or the providers' own: AWS "
             "legacy CUR and CUR 2.0, Azure cost details (actual and amortized: upload the pair together) and "
-            "FocusCost, OCI cost reports, converted to FOCUS as they load. All files of one upload are "
+            "FocusCost, OCI cost reports, Google Cloud's BigQuery billing export (Parquet or flattened CSV) and "
+            "FOCUS export, converted to FOCUS as they load. All files of one upload are "
             "validated first and loaded together: if any is rejected, nothing changes. A newer export of a "
             "billing period already loaded (same provider, billing account and month) replaces the older one.")
 for state, headline, details in st.session_state.pop("upload_log", []):
