@@ -247,12 +247,35 @@ def _parse(value: object) -> object:
         return None
 
 
-def _per_value(values: pd.Series, function: Callable[[object], object]) -> list:
-    """`function` of each row's value, computed once per distinct value (values are taken one row at a time)."""
-    codes, uniques = pd.factorize(values.map(_as_json_text).astype(object), use_na_sentinel=True)
-    results = [function(u) for u in uniques]
-    missing = function(None)
-    return [results[c] if c >= 0 else missing for c in codes]
+def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Each row's code (-1 = missing) and the distinct values (nested values as JSON text): work done per
+    distinct value, not per row, is still each row's own."""
+    values = values.reset_index(drop=True)
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = values.map(_as_json_text).astype(object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes), list(uniques)
+
+
+def _spread(codes: np.ndarray, results: list, missing: object) -> np.ndarray:
+    """Per-distinct-value results back to rows (an object array; code -1 gets `missing`)."""
+    table = np.empty(len(results) + 1, dtype=object)
+    for i, result in enumerate([*results, missing]):
+        table[i] = result
+    return table[codes]  # code -1 takes the last entry
+
+
+def _per_value(values: pd.Series, function: Callable[[object], object]) -> np.ndarray:
+    """`function` of each row's value, computed once per distinct value."""
+    codes, uniques = _distinct(values)
+    return _spread(codes, [function(u) for u in uniques], function(None))
+
+
+def _mapped(text: pd.Series, function: Callable[[str], str | None]) -> pd.Series:
+    """`function` of each row's text (missing stays missing), computed once per distinct value."""
+    codes, uniques = pd.factorize(text.reset_index(drop=True))
+    table = pd.array([*(function(str(u)) for u in uniques), None], dtype="string")
+    return pd.Series(table.take(codes))  # code -1: the last, missing
 
 
 class _Fields:
@@ -263,7 +286,7 @@ class _Fields:
         self.position: dict[str, int] = {}
         for i, name in enumerate(self.raw.columns):
             self.position.setdefault(_key(name), i)
-        self._records: dict[str, list] = {}
+        self._records: dict[str, tuple[np.ndarray, list]] = {}  # record column -> row codes, parsed records
 
     def column(self, path: str) -> str | None:
         """The file's column holding the field (the flattened column, or the record it is nested in)."""
@@ -277,30 +300,46 @@ class _Fields:
     def has(self, path: str) -> bool:
         return self.column(path) is not None
 
-    def get(self, path: str) -> pd.Series:
-        """The field per row: as stored when it has its own column, else taken from the record (nested values
-        as JSON text); all missing when the file has neither."""
+    def _nested(self, path: str) -> tuple[int | None, tuple[np.ndarray, list] | None]:
+        """The column of the field itself (position), or the row codes and values of the field taken from the
+        distinct records it is nested in; (None, None) when the file has neither."""
         parts = path.split(".")
         for cut in range(len(parts), 0, -1):
             i = self.position.get(_key("_".join(parts[:cut])))
             if i is None:
                 continue
             if cut == len(parts):
-                return self.raw.iloc[:, i]
+                return i, None
             prefix = ".".join(parts[:cut])
             if prefix not in self._records:
-                self._records[prefix] = _per_value(self.raw.iloc[:, i], _parse)
-            records = self._records[prefix]
-            return pd.Series([_as_json_text(_walk(r, parts[cut:])) for r in records], dtype=object)
+                codes, uniques = _distinct(self.raw.iloc[:, i])
+                self._records[prefix] = codes, [_parse(u) for u in uniques]
+            codes, records = self._records[prefix]
+            return None, (codes, [_as_json_text(_walk(r, parts[cut:])) for r in records])
+        return None, None
+
+    def get(self, path: str) -> pd.Series:
+        """The field per row: as stored when it has its own column, else taken from the record (nested values
+        as JSON text); all missing when the file has neither."""
+        i, nested = self._nested(path)
+        if i is not None:
+            return self.raw.iloc[:, i]
+        if nested is not None:
+            return pd.Series(_spread(*nested, None), dtype=object)
         return pd.Series(None, index=self.raw.index, dtype=object)
 
     def text(self, path: str) -> pd.Series:
         """The field as text, blank and null as missing."""
+        _, nested = self._nested(path)
+        if nested is not None:  # cleaned once per distinct value, then spread to the rows
+            codes, found = nested
+            clean = to_text(pd.Series([*found, None], dtype=object)).str.strip()
+            return pd.Series(clean.where(clean != "").array.take(codes))  # code -1: the last, missing
         values = self.get(path)
         if pd.api.types.is_datetime64_any_dtype(values):
             return _iso(values)
         text = to_text(values).str.strip()
-        return text.where(text != "")
+        return text.where(text != "").reset_index(drop=True)
 
 
 def _walk(record: object, keys: list[str]) -> object:
@@ -439,29 +478,31 @@ def _merged_labels(columns: list[pd.Series], length: int) -> pd.Series:
     """One JSON object per row from label columns, later columns winning on a shared key (None when empty)."""
     if not columns:
         return pd.Series(pd.NA, index=pd.RangeIndex(length), dtype="string")
-    parsed = [_per_value(c.reset_index(drop=True), _labels) for c in columns]
+    coded = [_distinct(c) for c in columns]
+    parsed = [[_labels(u) for u in uniques] + [{}] for _, uniques in coded]  # code -1 (missing) is the last
+    combos, rows = np.unique(np.stack([codes for codes, _ in coded], axis=1), axis=0, return_inverse=True)
     out = []
-    for dicts in zip(*parsed, strict=True):
+    for combo in combos:
         merged: dict[str, str] = {}
-        for labels in dicts:
-            merged.update(labels)
+        for labels, code in zip(parsed, combo, strict=True):
+            merged.update(labels[code])
         out.append(json.dumps(merged, ensure_ascii=False, sort_keys=True) if merged else None)
-    return pd.Series(out, dtype="string")
+    return pd.Series(_spread(np.asarray(rows).reshape(-1), out, None), dtype="string")
 
 
 def _subcategory(names: pd.Series, categories: pd.Series) -> pd.Series:
     """ServiceSubcategory per service name, else 'Other (<category>)'; always one of the category's own."""
-    known = names.map(lambda s: SERVICE_SUBCATEGORY.get(s.casefold()) if isinstance(s, str) else None).astype("string")
+    known = _mapped(names, lambda s: SERVICE_SUBCATEGORY.get(s.casefold()))
     return known.fillna("Other (" + categories.astype("string") + ")")
 
 
 def _pricing_unit(units: pd.Series) -> pd.Series:
-    return units.map(lambda u: PRICING_UNITS.get(u.casefold(), u), na_action="ignore").astype("string")
+    return _mapped(units, lambda u: PRICING_UNITS.get(u.casefold(), u))
 
 
 def _service_category(names: pd.Series, file: str, findings: list[Finding]) -> pd.Series:
     """ServiceCategory per service name; unknown names 'Other', named in an info finding."""
-    known = names.map(lambda s: SERVICE_CATEGORY.get(s.casefold()) if isinstance(s, str) else None).astype("string")
+    known = _mapped(names, lambda s: SERVICE_CATEGORY.get(s.casefold()))
     unknown = (names.notna() & known.isna()).to_numpy()
     if unknown.any():
         listed = ", ".join(sorted(set(names[unknown]))[:SAMPLE_SIZE])
@@ -472,17 +513,19 @@ def _service_category(names: pd.Series, file: str, findings: list[Finding]) -> p
 
 
 # ----- BigQuery export ------------------------------------------------------------------------------
-def _credits_columns(values: pd.Series | None, length: int) -> tuple[dict[str, pd.Series], list, np.ndarray]:
+def _credits_columns(values: pd.Series | None, length: int) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
     """Per row: the credits' total and totals per x_Credit column, the committed use discount credit, and which
     rows' credits could not be read (their credits count as 0)."""
-    summaries = _per_value(values, _credit_summary) if values is not None else [(0.0, None, None)] * length
-    bad = np.array([s is None for s in summaries], dtype=bool)
-    empty = dict.fromkeys(CREDIT_TOTALS, 0.0)
-    totals = {"x_CreditsTotal": pd.Series([s[0] if s else 0.0 for s in summaries], dtype="float64")}
-    if values is not None:
-        for column in CREDIT_TOTALS:
-            totals[column] = pd.Series([(s[1] or empty)[column] if s else 0.0 for s in summaries], dtype="float64")
-    return totals, [s[2] if s else None for s in summaries], bad
+    if values is None:
+        return {"x_CreditsTotal": pd.Series(0.0, index=range(length))}, np.full(length, None, dtype=object), \
+            np.zeros(length, dtype=bool)
+    codes, uniques = _distinct(values)
+    summaries = [_credit_summary(u) for u in uniques] + [_credit_summary(None)]
+    bad = np.array([s is None for s in summaries], dtype=bool)[codes]
+    totals = {"x_CreditsTotal": pd.Series(np.array([s[0] if s else 0.0 for s in summaries])[codes])}
+    for column in CREDIT_TOTALS:
+        totals[column] = pd.Series(np.array([s[1][column] if s else 0.0 for s in summaries])[codes])
+    return totals, _spread(codes, [s[2] if s else None for s in summaries[:-1]], summaries[-1][2]), bad
 
 
 def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Finding]]:
@@ -506,7 +549,7 @@ def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[F
 
     cost_type = f.text("cost_type").str.lower().str.replace("_", " ")
     sku = f.text("sku.description")
-    category = cost_type.map(CHARGE_CATEGORY, na_action="ignore").astype("string")
+    category = _mapped(cost_type, CHARGE_CATEGORY.get)
     unknown = (cost_type.notna() & category.isna()).to_numpy()
     if unknown.any():
         findings.append(_bad_rows(unknown, f.text("cost_type"), file, f.column("cost_type"), "a cost type this "
@@ -529,7 +572,7 @@ def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[F
     commitment_id[fee] = instance[fee]
     has_commitment = commitment_id.notna().to_numpy()
     fee_category = np.where(sku.str.contains("dollar based|spend", case=False, na=False), "Spend", "Usage")
-    commitment_category = pd.Series(np.where(fee, fee_category, cud_kind.map(COMMITMENT_CATEGORY).astype(object)),
+    commitment_category = pd.Series(np.where(fee, fee_category, _mapped(cud_kind, COMMITMENT_CATEGORY.get).astype(object)),
                                      dtype="string").where(has_commitment)
     pricing = pd.Series(np.where(covered | fee, "Committed", "Standard"), dtype="string")
     priced = usage | fee
@@ -555,7 +598,7 @@ def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[F
         "BillingCurrency": f.text("currency"),
         "ChargeCategory": category,
         "ChargeClass": pd.Series(np.where(correction, "Correction", None), dtype="string"),
-        "ChargeFrequency": category.map(CHARGE_FREQUENCY).astype("string"),
+        "ChargeFrequency": _mapped(category, CHARGE_FREQUENCY.get),
         "ChargeDescription": sku,
         "ProviderName": pd.Series(PROVIDER, index=range(n), dtype="string"),
         "PublisherName": seller.where(third_party).fillna(PROVIDER),
@@ -567,7 +610,7 @@ def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[F
         "SubAccountName": f.text("project.name"),
         "SubAccountType": pd.Series(np.where(f.text("project.id").notna(), "Project", None), dtype="string"),
         "RegionId": region,
-        "RegionName": region.map(REGION_NAMES, na_action="ignore").astype("string"),
+        "RegionName": _mapped(region, REGION_NAMES.get),
         "AvailabilityZone": f.text("location.zone"),
         "ResourceId": f.text("resource.global_name"),
         "ResourceName": f.text("resource.name"),
@@ -772,7 +815,7 @@ def convert_legacy(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Fin
     start, end, month = _charge_times(f, "startTime", "endTime", file, findings)
     item = f.text("lineItemId")
     slug = item.str.extract(r"/services/([^/]+)/", expand=False)
-    service = slug.map(lambda s: LEGACY_SERVICES.get(s, s.replace("-", " ").title()), na_action="ignore")
+    service = _mapped(slug, lambda s: LEGACY_SERVICES.get(s, s.replace("-", " ").title()))
     categories = _service_category(service.astype("string"), file, findings)
     measured = f.text("measurements.0.sum")
     project = f.text("projectId").fillna(f.text("projectNumber"))
