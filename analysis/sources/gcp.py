@@ -207,7 +207,7 @@ LEGACY_SERVICES = {"big-query": "BigQuery", "cloud-sql": "Cloud SQL", "cloud-sto
 
 # ----- detection ------------------------------------------------------------------------------------
 def _key(name: str) -> str:
-    """A header in the form its spellings share: `service.description` = `service_description` = `Service.Description`."""
+    """A header in the form its spellings share: `service.description` = `service_description`."""
     return re.sub(r"[^a-z0-9]+", "_", str(name).replace("\ufeff", "").strip().lower()).strip("_")
 
 
@@ -231,8 +231,15 @@ def is_legacy_file_export(columns: Sequence[str]) -> bool:
 
 # ----- reading fields -------------------------------------------------------------------------------
 def _as_json_text(value: object) -> object:
-    """A nested value (dict, list) as JSON text, so that values can be compared; other values as they are."""
-    return json.dumps(value, default=str) if isinstance(value, (dict, list)) else value
+    """A nested value (dict, list, array) as JSON text, so that values can be compared; other values as they are."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    return json.dumps(value, default=_plain) if isinstance(value, (dict, list)) else value
+
+
+def _plain(value: object) -> object:
+    """What JSON cannot write as it is: arrays as lists, anything else (timestamps, decimals) as text."""
+    return value.tolist() if isinstance(value, np.ndarray) else str(value)
 
 
 def _parse(value: object) -> object:
@@ -572,8 +579,8 @@ def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[F
     commitment_id[fee] = instance[fee]
     has_commitment = commitment_id.notna().to_numpy()
     fee_category = np.where(sku.str.contains("dollar based|spend", case=False, na=False), "Spend", "Usage")
-    commitment_category = pd.Series(np.where(fee, fee_category, _mapped(cud_kind, COMMITMENT_CATEGORY.get).astype(object)),
-                                     dtype="string").where(has_commitment)
+    by_credit = _mapped(cud_kind, COMMITMENT_CATEGORY.get).astype(object)
+    commitment_category = pd.Series(np.where(fee, fee_category, by_credit), dtype="string").where(has_commitment)
     pricing = pd.Series(np.where(covered | fee, "Committed", "Standard"), dtype="string")
     priced = usage | fee
     pricing_unit = _pricing_unit(f.text("usage.pricing_unit")).where(priced)
@@ -661,8 +668,9 @@ def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[F
 
 
 # FOCUS columns whose only source is this field: left out when the file does not have it.
-_SOURCES = {"BillingAccountId": "billing_account_id", "BillingCurrency": "currency", "ListUnitPrice": "price.list_price",
-            "SubAccountId": "project.id", "SubAccountName": "project.name", "SubAccountType": "project.id",
+_SOURCES = {"BillingAccountId": "billing_account_id", "BillingCurrency": "currency",
+            "ListUnitPrice": "price.list_price", "SubAccountId": "project.id", "SubAccountName": "project.name",
+            "SubAccountType": "project.id",
             "RegionId": "location.region", "RegionName": "location.region", "AvailabilityZone": "location.zone",
             "ResourceId": "resource.global_name", "ResourceName": "resource.name", "SkuId": "sku.id",
             "ChargeDescription": "sku.description", "ServiceName": "service.description",
@@ -773,11 +781,16 @@ def _exclusive_period_end(frame: pd.DataFrame, start_name: str, end_name: str, f
                                                                   ambiguous="NaT").dt.tz_convert("UTC")
         fixed = fixed.mask(inclusive.fillna(False), next_start.astype(UTC_TYPE))
     if fixed.notna().any():
-        frame[end_name] = pd.Series(_iso(fixed), dtype=object).where(fixed.notna(), frame[end_name].astype(object))
-        findings.append(_bad_rows(fixed.notna().to_numpy(), to_text(frame[start_name]), file, end_name,
-                                  "ending their billing period on the month's last day (FOCUS 1.0), read as ending "
-                                  "at the next month's start, as FOCUS 1.2 periods end (exclusive); billing period "
-                                  "start", "info"))
+        if pd.api.types.is_datetime64_any_dtype(frame[end_name]):
+            frame[end_name] = end.mask(fixed.notna(), fixed)
+        else:
+            frame[end_name] = pd.Series(_iso(fixed), dtype=object).where(fixed.notna(), frame[end_name].astype(object))
+        positions = np.flatnonzero(fixed.notna().to_numpy())
+        rows = tuple(row_number(p) for p in positions[:SAMPLE_SIZE])
+        listed = ", ".join(map(str, rows)) + (" …" if len(positions) > len(rows) else "")
+        findings.append(Finding("info", file, end_name, f"{plural(len(positions), 'row')} ended the billing period "
+                                "on the month's last day (the FOCUS 1.0 view's inclusive end), read as the next "
+                                f"month's start (rows {listed})", rows))
 
 
 def _project_as_sub_account(frame: pd.DataFrame, folded: dict[str, str], project: pd.Series, file: str,
@@ -852,7 +865,8 @@ def convert_legacy(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Fin
     frame = pd.DataFrame(out, index=range(n))
     sources = {**dict.fromkeys(("x_Credits", *CREDIT_TOTALS), "credits"), "BillingAccountId": "accountId",
                "SubAccountName": "projectName", "x_ProjectNumber": "projectNumber", "x_Measurements": "measurements"}
-    return frame.drop(columns=[name for name, source in sources.items() if not f.has(source)], errors="ignore"), findings
+    absent = [name for name, source in sources.items() if not f.has(source)]
+    return frame.drop(columns=absent, errors="ignore"), findings
 
 
 FORMATS.extend([

@@ -20,7 +20,7 @@ import pytest
 from analysis.focus.loader import FocusLoadError, LoadedFile, load_focus_paths, normalize_frame
 from analysis.query import Filters, local_queries
 from analysis.sources import native_format
-from analysis.sources.gcp import convert_bigquery, convert_legacy
+from analysis.sources.gcp import convert_bigquery, convert_focus_export, convert_legacy
 from analysis.store.cache import FocusCache
 from analysis.store.load import deliveries
 from tests.conftest import ROOT
@@ -207,11 +207,14 @@ def test_tags_join_project_and_resource_labels_and_are_queryable(tmp_path):
     assert q.total(Filters.of(tag_app=["web"])) == pytest.approx(float(web), abs=1e-9)
 
 
-def test_rows_convert_alone_so_batches_match_the_whole_file():
-    raw = _as_json_read(_json_lines())
-    whole, _ = convert_bigquery(raw, "whole.jsonl")
-    parts = [convert_bigquery(raw.iloc[:5], "a.jsonl")[0],
-             convert_bigquery(raw.iloc[5:].reset_index(drop=True), "b.jsonl")[0]]
+@pytest.mark.parametrize(("convert", "raw"), [
+    (convert_bigquery, lambda: _as_json_read(_json_lines())),
+    (convert_focus_export, lambda: pq.read_table(FOCUS).to_pandas().assign(BillingPeriodEnd="2024-03-31 07:00:00 UTC")),
+])
+def test_rows_convert_alone_so_batches_match_the_whole_file(convert, raw):
+    raw = raw()
+    whole, _ = convert(raw, "whole")
+    parts = [convert(raw.iloc[:4], "a")[0], convert(raw.iloc[4:].reset_index(drop=True), "b")[0]]
     pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
 
 
