@@ -231,6 +231,8 @@ def test_fields_may_be_absent_spelled_with_underscores_and_costs_written_as_text
         "resource": ['{"name": "web-1", "global_name": "//compute.googleapis.com/projects/p/zones/z/instances/1"}',
                      None],
         "price": ['{"effective_price": 0.031, "tier_start_amount": 0, "unit": "hour"}', None],
+        "transaction_type": ["GOOGLE", "THIRD_PARTY_RESELLER"],
+        "seller_name": ["Google", "Acme Data Inc."],
     }, dtype="string")
     assert native_format(raw.columns).name == "Google Cloud BigQuery billing export"
     converted, found = convert_bigquery(raw, "few.csv")
@@ -241,6 +243,8 @@ def test_fields_may_be_absent_spelled_with_underscores_and_costs_written_as_text
     assert frame.loc[0, "ResourceId"] == "//compute.googleapis.com/projects/p/zones/z/instances/1"
     assert frame.loc[0, ["ResourceName", "ContractedUnitPrice"]].tolist() == ["web-1", 0.031]
     assert frame["ServiceCategory"].tolist() == ["Compute", "Other"]
+    assert frame["PublisherName"].tolist() == ["Google Cloud", "Acme Data Inc."]  # a Marketplace seller
+    assert frame["InvoiceIssuerName"].tolist() == ["Google Cloud"] * 2
     # no invoice month: the usage's month in Pacific time (23:00 UTC on May 31 is still May there)
     assert frame["BillingPeriodStart"].tolist() == [pd.Timestamp("2024-05-01T07:00Z")] * 2
     assert "SubAccountId" not in converted and "BillingCurrency" not in converted  # left to the loader to report
