@@ -26,7 +26,10 @@ comes from its name (`amortized` / `actual`) or else from its content (`view_of`
   with BilledCost 0 (usage covered by a commitment, unused commitment). So nothing is dropped or counted
   twice: BilledCost adds up to the actual file and EffectiveCost to the amortized file.
 
-FocusCost exports are FOCUS already (with `x_` columns); preview values are mapped to FOCUS 1.2.
+FocusCost exports are FOCUS already (with `x_` columns); preview values are mapped to FOCUS 1.2. A FocusCost
+export holds the same charges as the cost details, so the two kinds of the same billing account and period
+count every charge twice: a load warns when it holds both (`warn_focus_cost_with_cost_details`) or when the
+cache already holds the other kind (`cached_double_counts`, called by the cache's load).
 """
 
 from __future__ import annotations
@@ -558,6 +561,8 @@ def combine_actual_amortized(loaded: Iterable[_Loaded]) -> None:
     See the module's docstring: matched charges once with both costs, unmatched rows kept with the
     other cost 0, so BilledCost adds up to the actual files and EffectiveCost to the amortized files.
     """
+    loaded = list(loaded)
+    warn_focus_cost_with_cost_details(loaded)
     groups: dict[tuple, dict[str, list[_Loaded]]] = {}
     for item in loaded:
         frame = item.frame
@@ -619,3 +624,110 @@ def _combine(actual: list[_Loaded], amortized: list[_Loaded]) -> None:
             item.findings.append(Finding("warning", shown, "BilledCost", f"{plural(int((~mine).sum()), 'row')} "
                                          "not in the actual-cost export (such as usage covered by a reservation or "
                                          "savings plan): kept with BilledCost 0", _rows(~mine)))
+
+
+# ----- FocusCost and cost details of the same billing period -------------------------------------
+# A FocusCost export holds every charge the cost-details exports (actual and amortized) hold, so the two
+# kinds of the same billing account and period together count each charge twice. Their cache keys differ
+# (FocusCost's BillingAccountId is a resource path, cost details' the bare id), so neither replaces the
+# other: the load says so instead, naming both files and the periods.
+FOCUS_COST, COST_DETAILS = (f.name for f in AZURE_FORMATS)
+_ACCOUNT_IN_PATH = re.compile(r"/billingAccounts/([^/]+)", re.IGNORECASE)
+_SHOWN_PERIODS = 3
+
+
+def billing_account_key(account: str) -> str:
+    """The billing account an Azure BillingAccountId names, in one spelling for both kinds of export:
+    FocusCost's resource path (`/providers/Microsoft.Billing/billingAccounts/8611537`, for MCA down to the
+    billing profile) and cost details' bare id (`8611537`) both give `8611537`."""
+    match = _ACCOUNT_IN_PATH.search(account)
+    return (match.group(1) if match else account).strip().casefold()
+
+
+def _is_focus_cost_account(account: str) -> bool:
+    """A cached billing period's account as FocusCost writes it (a resource path), not as cost details do."""
+    return account.startswith("/") and _ACCOUNT_IN_PATH.search(account) is not None
+
+
+def _account_periods(item: _Loaded) -> dict[tuple[str, str], str]:
+    """(billing account key, billing month `2024-03`) -> the account as written, for every row of a file
+    (batch by batch where the loader staged a large file)."""
+    frames = getattr(item, "frames", None)
+    found: dict[tuple[str, str], str] = {}
+    for frame in frames() if callable(frames) else [item.frame]:
+        if "BillingAccountId" not in frame or "ChargePeriodStart" not in frame or frame.empty:
+            continue
+        charge = pd.to_datetime(frame["ChargePeriodStart"], utc=True)
+        start = (pd.to_datetime(frame["BillingPeriodStart"], utc=True) if "BillingPeriodStart" in frame
+                 else pd.Series(pd.NaT, index=frame.index, dtype=charge.dtype)).fillna(charge)
+        pairs = pd.DataFrame({"account": frame["BillingAccountId"].astype("string"),
+                              "month": start.dt.strftime("%Y-%m")}).dropna().drop_duplicates()
+        for account, month in pairs.itertuples(index=False):
+            if str(account).strip():
+                found.setdefault((billing_account_key(str(account)), str(month)), str(account))
+    return found
+
+
+def _periods_phrase(overlap: Iterable[tuple[str, str]]) -> str:
+    """`billing account 10000000, 2024-03` (and how many more)."""
+    ordered = sorted(overlap, key=lambda p: (p[1], p[0]))
+    shown = "; ".join(f"billing account {account}, {month}" for account, month in ordered[:_SHOWN_PERIODS])
+    more = len(ordered) - _SHOWN_PERIODS
+    return shown + (f" and {plural(more, 'more period')}" if more > 0 else "")
+
+
+def warn_focus_cost_with_cost_details(loaded: Sequence[_Loaded]) -> None:
+    """A FocusCost export and cost details of the same billing account and period in one load: a warning
+    on both files naming the other and the periods (both are loaded, as asked)."""
+    kinds: dict[str, list[tuple[_Loaded, dict[tuple[str, str], str]]]] = {FOCUS_COST: [], COST_DETAILS: []}
+    for item in loaded:
+        kind = getattr(item, "focus_version_guess", None)
+        if kind in kinds:
+            kinds[kind].append((item, _account_periods(item)))
+    for focus, focus_periods in kinds[FOCUS_COST]:
+        for details, details_periods in kinds[COST_DETAILS]:
+            overlap = focus_periods.keys() & details_periods.keys()
+            if not overlap:
+                continue
+            focus_name, details_name = (str(getattr(i.path, "name", i.path)) for i in (focus, details))
+            message = (f"{focus_name} (an Azure FocusCost export) and {details_name} (Azure cost details) both hold "
+                       f"{_periods_phrase(overlap)}: the FocusCost export already holds these charges, so loading "
+                       "both counts every charge twice; load one or the other")
+            for item, shown in ((focus, focus_name), (details, details_name)):
+                item.findings.append(Finding("warning", shown, "BillingAccountId", message))
+
+
+class _Delivered(Protocol):  # analysis.store.cache.Source (not imported: the cache imports this module)
+    name: str
+    periods: list[dict]
+
+
+def cached_double_counts(new: Iterable[_Delivered], cached: Iterable[_Delivered]) -> list[str]:
+    """Warnings for Azure billing periods that a load delivers as one kind of export (FocusCost or cost
+    details) while the cache already holds them as the other kind: both together count every charge twice.
+
+    `new` and `cached` are the cache's sources with their delivered periods (provider, billing_account,
+    billing_period); the kind is told by the account's spelling (FocusCost writes a resource path).
+    """
+    def periods(source: _Delivered) -> dict[tuple[str, str], bool]:
+        return {(billing_account_key(p["billing_account"]), str(p["billing_period"])[:7]):
+                _is_focus_cost_account(p["billing_account"])
+                for p in source.periods if p.get("provider") == PROVIDER and p.get("billing_account")}
+
+    def kind(focus: bool) -> str:
+        return "an Azure FocusCost export" if focus else "Azure cost details"
+
+    cached = [(source, periods(source)) for source in cached]
+    warnings = []
+    for source in new:
+        mine = periods(source)
+        for older, theirs in cached:
+            for is_focus in (True, False):
+                overlap = {p for p, focus in mine.items() if focus == is_focus and p in theirs and theirs[p] != focus}
+                if overlap:
+                    warnings.append(f"{source.name} ({kind(is_focus)}) holds {_periods_phrase(overlap)}, which the "
+                                    f"cache already holds from {older.name!r} ({kind(not is_focus)}): the FocusCost "
+                                    "export holds the same charges as the cost details, so both together count "
+                                    f"every charge twice; remove one of the two (the Data page removes a source)")
+    return warnings
+

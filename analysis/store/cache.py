@@ -39,6 +39,7 @@ from analysis.dimensions import DIMENSIONS, METRICS, tag_dimension
 from analysis.focus.limits import LoadLimits
 from analysis.focus.schema import SOURCE_COLUMN, TAG_PREFIX, TAGGED_COLUMN
 from analysis.focus.summary import frame_summary, merge_summaries
+from analysis.sources.azure import cached_double_counts
 from analysis.store.files import atomic_write, file_lock, fsync
 from analysis.store.tables import DATE, LINES, daily_rollup
 from analysis.store.tag_columns import count_spellings, display_key, extract_tag_columns
@@ -106,6 +107,7 @@ class LoadResult:
     emptied: list[str]  # older sources left with no billing period, so removed
     tag_keys_in_json: list[str]  # tag keys beyond the column cap: kept in `Tags` only
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # what the load leaves counted twice (see `load`)
 
     @property
     def summary(self) -> dict:
@@ -120,7 +122,7 @@ class LoadResult:
         if self.tag_keys_in_json:
             shown = ", ".join(self.tag_keys_in_json[:10]) + (" …" if len(self.tag_keys_in_json) > 10 else "")
             out.append(f"{len(self.tag_keys_in_json):,} tag keys beyond the column limit stay in Tags only: {shown}")
-        return out
+        return out + [f"warning: {w}" for w in self.warnings]
 
 
 def to_cache_frame(frame: pd.DataFrame, source: str, tag_columns: TagColumns | None = None
@@ -217,7 +219,9 @@ class FocusCache:
         `replace_all` makes them the cache's only content. A delivery of a billing period (same
         provider, billing account and billing period) already cached replaces the older one unless
         `keep_both`; files of one load that hold the same period are parts of one delivery. Content
-        already loaded is refused. `dry_run` runs every check and reports, changing nothing.
+        already loaded is refused. Exports of one provider that hold the same charges under other keys
+        (an Azure FocusCost export and cost details of the same billing account and period) are loaded, with
+        a warning in `warnings`. `dry_run` runs every check and reports, changing nothing.
         Raises CacheError (nothing changed) when the load is refused or cannot be written.
         """
         limits = limits or LoadLimits()
@@ -235,7 +239,7 @@ class FocusCache:
                 new = [self._stage(d, kind, tags, spellings, in_json, written, dry_run) for d in deliveries]
                 kept, replaced, emptied = _replace(base, new, keep_both)
                 in_tags_only = sorted({display_key(in_json[c]) for c in tags.seen_in_json})
-                result = LoadResult(new, replaced, emptied, in_tags_only, dry_run)
+                result = LoadResult(new, replaced, emptied, in_tags_only, dry_run, cached_double_counts(new, kept))
                 if not dry_run:
                     spellings, in_json = _recount([*kept, *new], tags.columns, spellings, in_json)
                     self._commit(manifest, [s.__dict__ for s in [*kept, *new]], spellings, in_json, limits)
