@@ -109,13 +109,14 @@ def _dates(frame: pd.DataFrame, file: str) -> list[Finding]:
             stamps = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
         else:
             text = _text(column)
-            bad = ((text != "") & ~text.str.fullmatch(_ORACLE_DATE.pattern).fillna(False)).to_numpy(dtype=bool)
+            stamps = pd.to_datetime(text.where(text.str.fullmatch(_ORACLE_DATE.pattern).fillna(False)), utc=True,
+                                    format="ISO8601", errors="coerce")
+            bad = ((text != "") & stamps.isna()).to_numpy(dtype=bool)  # not Oracle's form, or no such time
             if bad.any():
                 findings.append(Finding("error", file, name, f"{plural(int(bad.sum()), 'date')} in a form Oracle "
                                         f"never writes ({_where(bad)}, for example {text[bad].iloc[0]!r}; Oracle writes "
                                         "2024-08-16T00:00Z or 2024-08-01T00:00:00.000Z)", _rows(bad)))
                 continue
-            stamps = pd.to_datetime(text.where(text != ""), utc=True, format="ISO8601", errors="coerce")
         if name in ENDS:
             hour = stamps.dt.ceil("h")
             inclusive = ((hour != stamps) & (hour - stamps <= pd.Timedelta(seconds=1))).to_numpy(dtype=bool)

@@ -127,6 +127,29 @@ def test_the_older_layout_with_preview_names_and_values(tmp_path):
     assert frame["BilledCost"].sum() == pytest.approx(float(_total(_records(), "BilledCost")), abs=1e-12)
 
 
+def test_a_parquet_copy_with_typed_columns_loads_the_same(tmp_path):
+    """Users keep the reports as Parquet (dates as timestamps, costs as doubles, the account as an integer)."""
+    raw = _raw()
+    typed = raw.assign(**{c: pd.to_datetime(raw[c], format="ISO8601", utc=True).dt.tz_localize(None)
+                          for c in ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd")},
+                       **{c: pd.to_numeric(raw[c]) for c in ("BilledCost", "EffectiveCost", "ListCost")},
+                       BillingAccountId=pd.to_numeric(raw["BillingAccountId"]))
+    path = tmp_path / "report.parquet"
+    typed.to_parquet(path, index=False)
+    (loaded,) = load_focus_paths([path])
+    (from_csv,) = load_focus_paths([REPORT])
+    assert loaded.frame["BilledCost"].sum() == pytest.approx(float(_total(_records(), "BilledCost")), abs=1e-12)
+    for column in ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodEnd", "BillingAccountId", "ChargeClass"):
+        assert loaded.frame[column].tolist() == from_csv.frame[column].tolist(), column
+
+
+def test_a_time_that_does_not_exist_is_refused_like_a_foreign_form(tmp_path):
+    raw = _raw()
+    raw.loc[2, "ChargePeriodEnd"] = "2024-08-16T25:00Z"
+    (problem,) = _refused(_write(raw, tmp_path / "no_such_hour.csv"))
+    assert (problem.column, problem.rows) == ("ChargePeriodEnd", (4,))
+
+
 def test_rows_convert_alone_so_batches_match_the_whole_file():
     raw = _raw()
     whole, _ = convert(raw, "whole.csv")
