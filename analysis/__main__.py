@@ -111,7 +111,7 @@ def _allocate(args: argparse.Namespace) -> int:
                 print(f"Rejected: {error}", file=sys.stderr)
                 return 2
             cache = FocusCache(folder)
-            cache.add_source([item.frame for item in loaded], "allocate --data")
+            cache.add_source((f for item in loaded for f in item.frames()), "allocate --data")
         q = local_queries(cache)
         currencies = q.currencies()
         filters = Filters(currency=args.currency or (currencies[0] if currencies else None))

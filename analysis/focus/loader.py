@@ -17,8 +17,12 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +30,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analysis.focus.coerce import ROW_OFFSET, Finding, check_rows, coerce_column, empty_column, plural
+from analysis.focus.coerce import (
+    ROW_OFFSET,
+    Finding,
+    check_rows,
+    coerce_column,
+    empty_column,
+    plural,
+    rows_starting_at,
+)
 from analysis.focus.limits import DEFAULT_LIMITS, LoadLimits
 from analysis.focus.schema import (
     COLUMNS,
@@ -38,7 +50,7 @@ from analysis.focus.schema import (
     guess_version,
     is_reserved,
 )
-from analysis.sources import native_format
+from analysis.sources import NativeFormat, native_format
 from analysis.sources.azure import combine_actual_amortized
 
 __all__ = [
@@ -46,7 +58,11 @@ __all__ = [
     "load_focus_paths", "normalize_frame", "validate_frame",
 ]
 
-FILE_PATTERNS = ("*.csv", "*.csv.gz", "*.parquet")
+FILE_PATTERNS = ("*.csv", "*.csv.gz", "*.parquet", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",
+                 "*.ndjson.gz")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+BATCH_ROWS = 250_000  # rows converted and checked at a time: memory stays bounded whatever the file's size
+_CSV_BLOCK = 16 << 20
 DEFAULT_CURRENCY = "USD"
 _PARQUET_MAGIC = b"PAR1"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -63,16 +79,43 @@ class FocusLoadError(ValueError):
 
 @dataclass
 class LoadedFile:
-    """One accepted file: its FOCUS 1.2 frame and what validation found."""
+    """One accepted file: its FOCUS 1.2 rows and what validation found.
+
+    A file of more than `BATCH_ROWS` rows is converted and checked in batches, each kept in a
+    temporary Parquet file (`staged`) until the cache has read it, so memory stays bounded whatever
+    the file's size; `frames()` yields them one at a time, `frame` reads them all.
+    """
 
     path: Path
-    frame: pd.DataFrame
     findings: list[Finding]
     focus_version_guess: str | None
+    rows: int
+    staged: tuple[Path, ...] = ()
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """All rows in one frame (read from the staged batches of a large file)."""
+        if self._frame is None:
+            self._frame = pd.concat(list(self.frames()), ignore_index=True)
+        return self._frame
+
+    @frame.setter
+    def frame(self, value: pd.DataFrame) -> None:
+        self._frame, self.staged = value, ()
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The rows in batches, in file order."""
+        if self._frame is not None:
+            yield self._frame
+            return
+        for part in self.staged:
+            yield pq.read_table(part).to_pandas()
 
 
 def load_focus_paths(paths: Iterable[Path | str], *, limits: LoadLimits = DEFAULT_LIMITS) -> list[LoadedFile]:
-    """Load files and folders (recursively *.csv, *.csv.gz, *.parquet), all or nothing.
+    """Load files and folders (recursively `FILE_PATTERNS`; a delivery's `*Manifest.json` is not data), all or
+    nothing.
 
     Raises FocusLoadError listing every rejected file if any file is rejected.
     """
@@ -81,9 +124,10 @@ def load_focus_paths(paths: Iterable[Path | str], *, limits: LoadLimits = DEFAUL
     for given in map(Path, paths):
         try:
             if given.is_dir():
-                found = sorted({p for pattern in FILE_PATTERNS for p in given.rglob(pattern) if p.is_file()})
+                found = sorted({p for pattern in FILE_PATTERNS for p in given.rglob(pattern)
+                                if p.is_file() and not p.name.lower().endswith("manifest.json")})
                 if not found:
-                    findings.append(Finding("error", given.name, None, "folder has no CSV or Parquet files"))
+                    findings.append(Finding("error", given.name, None, "folder has no CSV, Parquet or JSON files"))
                 for path in found:
                     files.setdefault(path.resolve(), path.relative_to(given).as_posix())
             elif given.is_file():
@@ -107,34 +151,108 @@ def load_focus_paths(paths: Iterable[Path | str], *, limits: LoadLimits = DEFAUL
 
 def load_focus_file(path: Path | str, *, name: str | None = None,
                     limits: LoadLimits = DEFAULT_LIMITS) -> LoadedFile:
-    """Load one FOCUS CSV (optionally gzipped) or Parquet file; `name` is the file name shown to users.
+    """Load one FOCUS or native-format file: CSV (optionally gzipped), Parquet or JSON (an array or lines).
 
-    Raises FocusLoadError when any finding is an error.
+    Read, converted and checked in batches of `BATCH_ROWS` rows. Raises FocusLoadError when any
+    finding is an error (then nothing of the file is kept).
     """
     path = Path(path)
     shown = name or path.name
+    native: NativeFormat | None = None
+    version: str | None = None
+    found: list[list[Finding]] = []
+    last: pd.DataFrame | None = None
+    staging = _Staging()
+    rows = 0
     try:
-        raw = _read(path, shown)
+        for number, raw in enumerate(_batches(path, shown)):
+            if number == 0:
+                native = native_format(raw.columns)
+                version = native.name if native else guess_version([str(c) for c in raw.columns])
+            with rows_starting_at(ROW_OFFSET + rows):
+                frame, findings = _convert_and_check(raw, shown, native, limits)
+            found.append(findings)
+            rows += len(raw)
+            if any(f.severity == "error" for f in findings):
+                raise FocusLoadError(_merge(found))
+            if last is not None:  # a large file: its batches wait on disk, not in memory
+                staging.add(last)
+            last = frame
     except FocusLoadError:
+        staging.remove()
         raise
     except Exception as error:  # includes MemoryError and RecursionError: never a traceback
-        problem = Finding("error", shown, None, f"could not be read ({_reason(error)})")
-        raise FocusLoadError([problem]) from error
-    native = native_format(raw.columns)
+        staging.remove()
+        raise FocusLoadError([Finding("error", shown, None, f"could not be read ({_reason(error)})")]) from error
+    if not staging.parts:
+        return LoadedFile(path, _merge(found), version, rows, _frame=last)
+    staging.add(last)
+    loaded = LoadedFile(path, _merge(found), version, rows, staged=tuple(staging.parts))
+    weakref.finalize(loaded, staging.remove)
+    return loaded
+
+
+def _convert_and_check(raw: pd.DataFrame, shown: str, native: NativeFormat | None, limits: LoadLimits
+                       ) -> tuple[pd.DataFrame, list[Finding]]:
+    """One batch of a file's rows as FOCUS 1.2: converted from its native format if any, then checked."""
     converted: list[Finding] = []
     if native is not None:  # a provider's own format: converted to FOCUS first, then checked like one
         try:
             raw, converted = native.convert(raw, shown)
-        except Exception as error:  # a converter bug is a finding naming the file, never a traceback
+        except Exception as error:  # noqa: BLE001 (a converter bug is a finding naming the file, never a traceback)
             problem = Finding("error", shown, None, f"could not be converted from {native.name} ({_reason(error)})")
-            raise FocusLoadError([problem]) from error
+            return pd.DataFrame(), [problem]
         if any(f.severity == "error" for f in converted):  # the converter's own words, not FOCUS checks on a stub
-            raise FocusLoadError(converted)
+            return pd.DataFrame(), converted
     frame, findings = normalize_frame(raw, shown, limits=limits)
-    findings = converted + findings
-    if any(f.severity == "error" for f in findings):
-        raise FocusLoadError(findings)
-    return LoadedFile(path, frame, findings, native.name if native else guess_version([str(c) for c in raw.columns]))
+    return frame, converted + findings
+
+
+class _Staging:
+    """Checked batches of a large file in temporary Parquet files, removed once loaded or rejected."""
+
+    def __init__(self) -> None:
+        self.folder: str | None = None
+        self.parts: list[Path] = []
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if self.folder is None:
+            self.folder = tempfile.mkdtemp(prefix="finops-load-")
+        part = Path(self.folder) / f"{len(self.parts):05d}.parquet"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), part, compression="zstd")
+        self.parts.append(part)
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _merge(batches: list[list[Finding]]) -> list[Finding]:
+    """One list of findings for a file checked in batches: a finding that recurs in later batches
+    (the same words but for its row numbers and counts) is reported once, saying it recurs."""
+    if len(batches) == 1:
+        return batches[0]
+    first: dict[tuple, int] = {}
+    again: dict[int, int] = {}
+    merged: list[Finding] = []
+    for findings in batches:
+        for f in findings:
+            key = (f.severity, f.column, _gist(f.message))
+            if key not in first:
+                first[key] = len(merged)
+                merged.append(f)
+            elif f.message != merged[first[key]].message:
+                again[first[key]] = again.get(first[key], 0) + 1
+    for i, times in again.items():
+        f = merged[i]
+        merged[i] = replace(f, message=f"{f.message}; the same again further down the file "
+                                       f"(in {times:,} more {'batch' if times == 1 else 'batches'} of up to {BATCH_ROWS:,} rows)")
+    return merged
+
+
+def _gist(message: str) -> str:
+    """A finding's words without its numbers and plurals (`1 row is`, `3 rows are` alike)."""
+    return re.sub(r"\b(is|are)\b|s\b|[\d,.\s]+", "", message)
 
 
 def validate_frame(frame: pd.DataFrame, file: str, *, limits: LoadLimits = DEFAULT_LIMITS) -> list[Finding]:
@@ -256,57 +374,146 @@ def _map_columns(headers: list[str], file: str) -> tuple[list[tuple[int, str]], 
 
 
 # ----- reading files --------------------------------------------------------------------------
-def _read(path: Path, shown: str) -> pd.DataFrame:
-    """The file's table: CSV as all-text columns, Parquet as stored (nested values as JSON text)."""
-    def reject(message: str) -> FocusLoadError:
-        return FocusLoadError([Finding("error", shown, None, message)])
-
+def _batches(path: Path, shown: str) -> Iterator[pd.DataFrame]:
+    """The file's rows in batches of about `BATCH_ROWS` (the first batch always comes, empty for a file
+    without rows): CSV as all-text columns, Parquet as stored, JSON as text; nested values as JSON text."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4)
     except OSError as error:
-        raise reject(f"could not be opened ({error.strerror or error})") from error
+        raise _reject(shown, f"could not be opened ({error.strerror or error})") from error
     if not head:
-        raise reject("is empty (0 bytes)")
+        raise _reject(shown, "is empty (0 bytes)")
     if head == _PARQUET_MAGIC:
-        try:
-            return _arrow_to_pandas(pq.read_table(path))
-        except (pa.ArrowException, OSError) as error:
-            raise reject(f"could not be read as a Parquet file ({error})") from error
+        yield from _parquet_batches(path, shown)
+        return
     gzipped = head[:2] == _GZIP_MAGIC
     if path.suffix.lower() in (".parquet", ".pq"):
-        raise reject("is not a Parquet file (it does not start with the Parquet marker)")
+        raise _reject(shown, "is not a Parquet file (it does not start with the Parquet marker)")
     try:
-        return _read_csv(path, gzipped)
+        with _open_text(path, gzipped) as text:
+            sample = text.read(1 << 16)
+    except (OSError, EOFError, UnicodeError) as error:
+        raise _reject(shown, _csv_problem(path, gzipped, error)) from error
+    if _is_json(path, sample):
+        yield from _json_batches(path, shown, gzipped)
+    else:
+        yield from _csv_batches(path, shown, gzipped, sample)
+
+
+def _reject(shown: str, message: str) -> FocusLoadError:
+    return FocusLoadError([Finding("error", shown, None, message)])
+
+
+def _parquet_batches(path: Path, shown: str) -> Iterator[pd.DataFrame]:
+    try:
+        parquet = pq.ParquetFile(path)
+        if parquet.metadata.num_rows == 0:
+            yield _arrow_to_pandas(parquet.schema_arrow.empty_table())
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            yield _arrow_to_pandas(pa.Table.from_batches([batch]))
+    except (pa.ArrowException, OSError) as error:
+        raise _reject(shown, f"could not be read as a Parquet file ({error})") from error
+
+
+def _csv_batches(path: Path, shown: str, gzipped: bool, sample: str) -> Iterator[pd.DataFrame]:
+    def problem(error: Exception) -> FocusLoadError:
+        return _reject(shown, _csv_problem(path, gzipped, error))
+
+    if "\x00" in sample:
+        raise problem(UnicodeError("binary data"))
+    header = next(csv.reader(io.StringIO(sample)), [])
+    if not "".join(header).strip():
+        raise problem(csv.Error("there is no header row"))
+    try:
+        reader = pacsv.open_csv(
+            pa.input_stream(str(path), compression="gzip" if gzipped else None),
+            read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.large_string() for name in header},  # pandas' own string layout
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+        if len(reader.schema) != len(header):
+            raise csv.Error("the header could not be read")
+        pending = reader.schema.empty_table()
+        sent = False
+        for batch in reader:
+            pending = pa.concat_tables([pending, pa.Table.from_batches([batch])])
+            while len(pending) >= BATCH_ROWS:
+                yield _text_frame(pending.slice(0, BATCH_ROWS))
+                pending, sent = pending.slice(BATCH_ROWS), True
+        if len(pending) or not sent:
+            yield _text_frame(pending)
     except (pa.ArrowException, OSError, EOFError, UnicodeError, csv.Error) as error:
-        raise reject(_csv_problem(path, gzipped, error)) from error
+        raise problem(error) from error
+
+
+def _text_frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype()}.get)
+
+
+def _is_json(path: Path, sample: str) -> bool:
+    """A JSON file: named so, or starting with `[` or `{` (no CSV header does)."""
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith(JSON_SUFFIXES) or sample.lstrip()[:1] in ("[", "{")
+
+
+def _json_batches(path: Path, shown: str, gzipped: bool) -> Iterator[pd.DataFrame]:
+    """A JSON array of objects, or JSON lines (one object per line), as text columns in batches."""
+    with _open_text(path, gzipped) as text:
+        try:
+            first = ""
+            while not first.strip() and (chunk := text.read(1)):
+                first = chunk
+            if first == "[":  # one array: read whole (exports in this form are small)
+                text.seek(0)
+                records = json.load(text)
+                if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+                    raise _reject(shown, "is a JSON array, but not of objects (one per line item)")
+                for start in range(0, max(len(records), 1), BATCH_ROWS):
+                    yield _records_frame(records[start:start + BATCH_ROWS])
+                return
+            text.seek(0)
+            records, sent = [], False
+            for number, line in enumerate(text, start=1):
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise _reject(shown, f"line {number} is not a JSON object (JSON lines hold one line item "
+                                         "per line)")
+                records.append(record)
+                if len(records) >= BATCH_ROWS:
+                    yield _records_frame(records)
+                    records, sent = [], True
+            if records or not sent:
+                yield _records_frame(records)
+        except json.JSONDecodeError as error:
+            raise _reject(shown, f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+                          ) from error
+        except UnicodeError as error:
+            raise _reject(shown, _NOT_UTF8) from error
+
+
+def _records_frame(records: list[dict]) -> pd.DataFrame:
+    """JSON objects as a frame of text columns (keys in order of first appearance; nested values as JSON)."""
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    return pd.DataFrame({key: pd.Series([_json_cell(r.get(key)) for r in records], dtype="string")
+                         for key in columns}, index=pd.RangeIndex(len(records)))
+
+
+def _json_cell(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _open_text(path: Path, gzipped: bool) -> io.TextIOBase:
     """The file as UTF-8 text (the caller closes it, which closes the file under it)."""
     binary = gzip.open(path, "rb") if gzipped else path.open("rb")  # noqa: SIM115 (closed with the wrapper)
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline="")
-
-
-def _read_csv(path: Path, gzipped: bool) -> pd.DataFrame:
-    with _open_text(path, gzipped) as text:
-        sample = text.read(1 << 16)
-    if "\x00" in sample:
-        raise UnicodeError("binary data")
-    header = next(csv.reader(io.StringIO(sample)), [])
-    if not "".join(header).strip():
-        raise csv.Error("there is no header row")
-    table = pacsv.read_csv(
-        pa.input_stream(str(path), compression="gzip" if gzipped else None),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.large_string() for name in header},  # pandas' own string layout
-            strings_can_be_null=False, quoted_strings_can_be_null=False,
-        ),
-    )
-    if table.num_columns != len(header):
-        raise csv.Error("the header could not be read")
-    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype()}.get)
 
 
 def _csv_problem(path: Path, gzipped: bool, error: Exception) -> str:

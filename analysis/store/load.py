@@ -12,7 +12,7 @@ from analysis.store.cache import Delivery, FocusCache, LoadResult, file_sha256
 
 def deliveries(loaded: list[LoadedFile]) -> list[Delivery]:
     """Validated files as deliveries for `FocusCache.load`: name, frame, content hash, findings."""
-    return [Delivery(item.path.name, [item.frame], file_sha256(item.path),
+    return [Delivery(item.path.name, item.frames(), file_sha256(item.path),
                      tuple(f"{f.severity}: {f}" for f in item.findings)) for item in loaded]
 
 

@@ -244,7 +244,7 @@ def test_an_exception_while_reading_becomes_a_finding_naming_the_file(tmp_path, 
     def out_of_memory(path, shown):
         raise MemoryError
 
-    monkeypatch.setattr(focus_loader, "_read", out_of_memory)
+    monkeypatch.setattr(focus_loader, "_batches", out_of_memory)
     message = str(_rejected(_csv(tmp_path, "big.csv", {})))
     assert message == "big.csv: could not be read (not enough memory to read it)"
 
