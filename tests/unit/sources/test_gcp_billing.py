@@ -20,7 +20,7 @@ import pytest
 from analysis.focus.loader import FocusLoadError, LoadedFile, load_focus_paths, normalize_frame
 from analysis.query import Filters, local_queries
 from analysis.sources import native_format
-from analysis.sources.gcp import convert_bigquery, convert_focus_export, convert_legacy
+from analysis.sources.gcp import convert_bigquery, convert_focus_export
 from analysis.store.cache import FocusCache
 from analysis.store.load import deliveries
 from tests.conftest import ROOT
@@ -118,8 +118,9 @@ def test_json_lines_and_flattened_csv_give_the_same_charges_as_parquet():
     assert sum((_net({"cost": r["cost"], "credits": r["credits"]}) for r in rows), Decimal(0)) == Decimal("6.9100")
     assert rows[12]["cost"] == "-3.4E-3" and lines[2]["usage_start_time"] == "2024-02-29T23:00:00-08:00"
     parquet = _load(PARQUET).frame
-    from_json = _converted(convert_bigquery, _as_json_read(lines), JSONL.name)
-    from_csv = _load(CSV).frame
+    from_json, from_csv = (_load(path) for path in (JSONL, CSV))
+    assert from_json.focus_version_guess == from_csv.focus_version_guess == "Google Cloud BigQuery billing export"
+    from_json, from_csv = from_json.frame, from_csv.frame
     for frame in (from_json, from_csv):
         assert len(frame) == 13
         for column in ("BilledCost", "EffectiveCost", "ListCost", "ConsumedQuantity", "PricingQuantity"):
@@ -342,9 +343,9 @@ def test_the_legacy_file_export_loads_with_services_skus_and_utc_days():
     items = json.loads(LEGACY.read_text(encoding="utf-8"))
     expected = sum((Decimal(i["cost"]["amount"]) for i in items), Decimal(0))
     assert expected == Decimal("126.993265") and len(items) == 33
-    raw = _as_json_read(items)
-    assert native_format(raw.columns).name == "Google Cloud billing file export (legacy JSON)"
-    frame = _converted(convert_legacy, raw, LEGACY.name)
+    loaded = _load(LEGACY)  # a JSON array
+    assert loaded.focus_version_guess == "Google Cloud billing file export (legacy JSON)"
+    frame = loaded.frame
     for column in ("BilledCost", "EffectiveCost"):
         assert Decimal(str(round(frame[column].sum(), 10))) == pytest.approx(expected, abs=CENT)
     # days in Pacific time (-08:00) stored as UTC
@@ -375,8 +376,9 @@ def test_each_format_is_detected_from_its_header_and_no_other_file_is_taken_for_
         assert (found.name if found else None) == expected
 
 
-def test_the_command_loads_the_export_with_the_json_summary_last(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "analysis", "--cache", str(tmp_path / "cache"), "load", str(PARQUET)],
+@pytest.mark.parametrize("path", [PARQUET, JSONL], ids=["parquet", "json-lines"])
+def test_the_command_loads_the_export_with_the_json_summary_last(tmp_path, path):
+    done = subprocess.run([sys.executable, "-m", "analysis", "--cache", str(tmp_path / "cache"), "load", str(path)],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
