@@ -45,6 +45,7 @@ bench: $(VENV)/.test
 	$(PY) -m bench.pages
 	$(PY) -m bench.report
 	$(PY) -m bench.workbook
+	$(PY) -m bench.cur_conversion
 
 clean:
 	rm -rf $(VENV) data/cache

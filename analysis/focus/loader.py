@@ -61,7 +61,7 @@ __all__ = [
 FILE_PATTERNS = ("*.csv", "*.csv.gz", "*.parquet", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",
                  "*.ndjson.gz")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-BATCH_ROWS = 250_000  # rows converted and checked at a time: memory stays bounded whatever the file's size
+BATCH_ROWS = 100_000  # rows converted and checked at a time: memory stays bounded whatever the file's size
 _CSV_BLOCK = 16 << 20
 DEFAULT_CURRENCY = "USD"
 _PARQUET_MAGIC = b"PAR1"

@@ -211,15 +211,37 @@ def _tag_key(raw_key: str) -> str:
 
 
 def _tags(raw: pd.DataFrame) -> pd.Series:
-    """Tags as a JSON object string per row (None when untagged), from tag columns or the `resource_tags` map."""
-    parts: list[tuple[str, list]] = []
-    for name in map(str, raw.columns):
-        clean = name.replace("\ufeff", "").strip()
-        lowered = clean.lower()
-        if lowered.startswith("resourcetags/"):
-            parts.append((_tag_key(clean.split("/", 1)[1]), raw[name].tolist()))
-        elif lowered.startswith("resource_tags_"):
-            parts.append((_tag_key(clean[len("resource_tags_"):]), raw[name].tolist()))
+    """Tags as a JSON object string per row (None when untagged), from tag columns or the `resource_tags` map.
+
+    Worked out once per distinct combination of the row's tag values, then spread to the rows.
+    """
+    names = [n for n in map(str, raw.columns) if n == "resource_tags" or _tag_column_key(n) is not None]
+    if not names:
+        return pd.Series(pd.NA, index=pd.RangeIndex(len(raw)), dtype="string")
+    combined = raw[names[0]].astype("string").fillna("\x00")
+    for name in names[1:]:
+        combined = combined + "\x1f" + raw[name].astype("string").fillna("\x00")
+    codes = pd.factorize(combined)[0]
+    first = np.unique(codes, return_index=True)[1]
+    distinct = np.array(_row_tags(raw.iloc[first][names].reset_index(drop=True)), dtype=object)
+    return pd.Series(distinct[codes], dtype="string")
+
+
+def _tag_column_key(name: str) -> str | None:
+    """The tag key a legacy CUR tag column holds (`resourceTags/user:team`, `resource_tags_user_team`), or None."""
+    clean = name.replace("\ufeff", "").strip()
+    lowered = clean.lower()
+    if lowered.startswith("resourcetags/"):
+        return _tag_key(clean.split("/", 1)[1])
+    if lowered.startswith("resource_tags_"):
+        return _tag_key(clean[len("resource_tags_"):])
+    return None
+
+
+def _row_tags(raw: pd.DataFrame) -> list[str | None]:
+    """Each row's tags as a JSON object string (None when untagged)."""
+    parts = [(key, raw[name].tolist()) for name in map(str, raw.columns)
+             if (key := _tag_column_key(name)) is not None]
     maps = _json_maps(raw, "resource_tags") or [None] * len(raw)
     out = []
     for i, mapped in enumerate(maps):
@@ -232,7 +254,7 @@ def _tags(raw: pd.DataFrame) -> pd.Series:
             if value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip() != "":
                 tags[key] = str(value)
         out.append(json.dumps(tags, ensure_ascii=False, sort_keys=True) if tags else None)
-    return pd.Series(out, dtype="string")
+    return out
 
 
 def _rows_finding(mask: np.ndarray, file: str, column: str | None, message: str) -> Finding:

@@ -535,6 +535,7 @@ class _Loaded(Protocol):  # analysis.focus.loader.LoadedFile (not imported: the 
     path: object
     frame: pd.DataFrame
     findings: list[Finding]
+    focus_version_guess: str | None
 
 
 def _period(frame: pd.DataFrame) -> tuple:
@@ -565,6 +566,8 @@ def combine_actual_amortized(loaded: Iterable[_Loaded]) -> None:
     warn_focus_cost_with_cost_details(loaded)
     groups: dict[tuple, dict[str, list[_Loaded]]] = {}
     for item in loaded:
+        if item.focus_version_guess != COST_DETAILS:  # other files are not read into memory
+            continue
         frame = item.frame
         if VIEW_COLUMN not in frame or frame.empty or "BillingPeriodStart" not in frame:
             continue
