@@ -66,12 +66,13 @@ else:
     st.caption("No sources loaded.")
 
 st.subheader("Upload billing files")
-st.markdown("CSV (optionally gzipped) or Parquet exports in FOCUS 1.0–1.3 columns, or the providers' own: AWS "
-            "legacy CUR and CUR 2.0, Azure cost details (actual and amortized: upload the pair together) and "
-            "FocusCost, OCI cost reports, Google Cloud's BigQuery billing export (Parquet or flattened CSV) and "
-            "FOCUS export, converted to FOCUS as they load. All files of one upload are "
-            "validated first and loaded together: if any is rejected, nothing changes. A newer export of a "
-            "billing period already loaded (same provider, billing account and month) replaces the older one.")
+st.markdown("CSV (optionally gzipped), Parquet or JSON exports in FOCUS 1.0–1.3 columns, or the providers' own: "
+            "AWS legacy CUR and CUR 2.0, Azure cost details (actual and amortized: upload the pair together) and "
+            "FocusCost, OCI cost reports and FOCUS reports, Google Cloud's BigQuery billing export (Parquet, JSON "
+            "lines or flattened CSV), its FOCUS export and its old JSON file export, converted to FOCUS as they "
+            "load. All files of one upload are validated first and loaded together: if any is rejected, nothing "
+            "changes. A newer export of a billing period already loaded (same provider, billing account and month) "
+            "replaces the older one.")
 for state, headline, details in st.session_state.pop("upload_log", []):
     if state == "error":
         st.error(f"**{md(headline)}**" + "".join(f"\n- {md(d)}" for d in details if d.strip()),
@@ -79,7 +80,7 @@ for state, headline, details in st.session_state.pop("upload_log", []):
     else:
         st.success(f"**{md(headline)}**" + "".join(f"\n- {md(d)}" for d in details), icon=":material/check_circle:")
 with st.form("upload", clear_on_submit=True):
-    uploads = st.file_uploader("Billing files (CSV, CSV.GZ or Parquet)", accept_multiple_files=True,
+    uploads = st.file_uploader("Billing files (CSV, CSV.GZ, Parquet or JSON)", accept_multiple_files=True,
                                help="Any other file is checked too, and the message says why it cannot be read.")
     keep_both = st.checkbox("Keep older exports of the same billing period (add, don't replace)",
                             help="Only for exports that hold different charges of the same month.")
