@@ -123,8 +123,10 @@ def _dates(frame: pd.DataFrame, file: str) -> list[Finding]:
             if inclusive.any():
                 stamps = stamps.where(~inclusive, hour)
                 findings.append(Finding("info", file, name, f"{plural(int(inclusive.sum()), 'end')} written as "
-                                        "the period's last instant ({_where(inclusive)}, such as 2024-08-31T23:59:59.999Z): read as "
-                                        "the exclusive end FOCUS 1.2 uses (2024-09-01T00:00:00Z)", _rows(inclusive)))
+                                        f"the period's last instant ({_where(inclusive)}, for example "
+                                        f"{str(column[inclusive].iloc[0])!r}): read as the exclusive end FOCUS 1.2 uses, "
+                                        "the next hour (2024-08-31T23:59:59.999Z → 2024-09-01T00:00:00Z)",
+                                        _rows(inclusive)))
         frame[name] = stamps
     return findings
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.fixture_paths import SAMPLE_1000
+from tests.fixture_paths import FIXTURES, SAMPLE_1000
 from tests.servers import streamlit_server
 
 pytestmark = pytest.mark.e2e
@@ -123,6 +123,24 @@ def test_upload_is_one_transaction_and_a_restated_month_replaces(page, app_url, 
     expect(done).to_contain_text("from 'focus_sample_1000.csv'")
     expect(page.locator("[data-testid='stMetric']", has_text="Rows").locator("[data-testid='stMetricValue']")
            ).to_have_text(f"{rows_before + 999:,}", timeout=30_000)
+    _no_exception(page)
+
+
+def test_native_exports_of_three_clouds_load_in_one_upload(page, app_url):
+    """A legacy CUR (Parquet), Google's BigQuery export (JSON lines) and an OCI FOCUS report (gzipped CSV)."""
+    page.goto(f"{app_url}/data")
+    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
+    rows_before = int(_kpi(page, "Rows").replace(",", ""))
+    files = [FIXTURES / "aws" / "cur_legacy_parquet_2018-10-01.parquet",
+             FIXTURES / "gcp" / "billing_export_standard.jsonl",
+             next((FIXTURES / "oci" / "FOCUS Reports").rglob("*.csv.gz"))]
+    _upload(page, files)
+    done = page.locator("[data-testid='stAlert']", has_text="cur_legacy_parquet_2018-10-01.parquet: 3,685 rows loaded")
+    expect(done).to_be_visible(timeout=90_000)
+    expect(done).to_contain_text("billing_export_standard.jsonl: 13 rows loaded")
+    expect(done).to_contain_text("0001000001600001-00001.csv.gz: 20 rows loaded")
+    expect(page.locator("[data-testid='stMetric']", has_text="Rows").locator("[data-testid='stMetricValue']")
+           ).to_have_text(f"{rows_before + 3685 + 13 + 20:,}", timeout=30_000)
     _no_exception(page)
 
 
