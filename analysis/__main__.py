@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from analysis.budgets import cli as budgets_cli
+from analysis.export import cli as export_cli
 from analysis.focus.limits import LoadLimits
 from analysis.focus.loader import FocusLoadError, load_focus_paths
 from analysis.query import local_queries
@@ -204,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     budgets_cli.add_parser(commands)
     scenarios_cli.add_parser(commands)
     reports_cli.add_parser(commands)
+    export_cli.add_parser(commands)
     snow = commands.add_parser("publish-snowflake", help="copy the cache into Snowflake (focus_lines, focus_daily)")
     snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                       help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")
