@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from analysis.scenarios import cli as scenarios_cli
 from analysis.store.cache import DEFAULT_CACHE, CacheError, FocusCache
 from analysis.store.load import deliveries
 from analysis.store.workspace import SHIPPED_WORKSPACE
+from analysis.sync import cli as sync_cli
+from analysis.sync.locations import LocationError
+from analysis.sync.run import fetch_paths
 
 
 def _limits(args: argparse.Namespace) -> LoadLimits:
@@ -27,9 +31,19 @@ def _limits(args: argparse.Namespace) -> LoadLimits:
 
 
 def _load(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="finops-load-") as folder:
+        try:
+            paths = fetch_paths(args.paths, Path(folder))  # s3:// locations downloaded first
+        except LocationError as error:
+            print(f"Rejected: {error}\nNothing changed.", file=sys.stderr)
+            return 2
+        return _load_paths(args, paths)
+
+
+def _load_paths(args: argparse.Namespace, paths: list[Path]) -> int:
     limits = _limits(args)
     try:
-        loaded = load_focus_paths(args.paths, limits=limits)
+        loaded = load_focus_paths(paths, limits=limits)
     except FocusLoadError as error:
         print(f"Rejected: {error}\nNothing changed.", file=sys.stderr)
         return 2
@@ -191,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                       help=f"tag keys that become columns; the rest stay in Tags (default {bounds.max_tag_columns})")
     load.add_argument("--memory-limit", default=bounds.memory_limit,
                       help=f"memory the cache engine may use while committing (default {bounds.memory_limit})")
-    load.add_argument("paths", nargs="+", type=Path)
+    load.add_argument("paths", nargs="+", help="files, folders or s3://bucket/prefix locations")
     load.set_defaults(run=_load)
     sample = commands.add_parser("sample", help="(re)build the cache from the embedded sample generator")
     sample.add_argument("--rows", type=int, default=None, help="approximate rows (default: the sample size)")
@@ -206,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     scenarios_cli.add_parser(commands)
     reports_cli.add_parser(commands)
     export_cli.add_parser(commands)
+    sync_cli.add_parser(commands)
     snow = commands.add_parser("publish-snowflake", help="copy the cache into Snowflake (focus_lines, focus_daily)")
     snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                       help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")

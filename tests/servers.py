@@ -115,3 +115,16 @@ def streamlit_server(env: dict) -> Iterator[str]:
 
     with serve(args, healthy, "streamlit", env=env, timeout=90) as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def moto_s3_server() -> Iterator[str]:
+    """`moto_server` (moto in server mode: S3 and the other AWS APIs) on a free port; yields its endpoint URL."""
+
+    def answers(port: int) -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1) as response:
+            return response.status == 200
+
+    moto = str(Path(sys.executable).with_name("moto_server"))
+    with serve(lambda port: [moto, "-H", "127.0.0.1", "-p", str(port)], answers, "moto") as port:
+        yield f"http://127.0.0.1:{port}"
