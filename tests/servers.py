@@ -128,3 +128,53 @@ def moto_s3_server() -> Iterator[str]:
     moto = str(Path(sys.executable).with_name("moto_server"))
     with serve(lambda port: [moto, "-H", "127.0.0.1", "-p", str(port)], answers, "moto") as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def dropping_proxy(upstream: str, marker: str) -> Iterator[str]:
+    """An HTTP proxy on a free loopback port in front of `upstream` that drops the connection halfway through
+    the body of every GET whose path holds `marker` (a connection lost mid-file); yields its URL."""
+    import http.client
+    import http.server
+    import threading
+    from urllib.parse import urlsplit
+
+    target = urlsplit(upstream)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+            connection.request(self.command, self.path, body, dict(self.headers))
+            response = connection.getresponse()
+            data = response.read()
+            self.send_response(response.status)
+            for name, value in response.getheaders():
+                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command == "GET" and marker in self.path and len(data) > 1:
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

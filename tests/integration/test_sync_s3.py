@@ -24,7 +24,7 @@ from analysis.sync.run import sync, sync_state
 from analysis.sync.sources import SyncSource
 from tests.conftest import ROOT
 from tests.fixture_paths import FIXTURES
-from tests.servers import moto_s3_server
+from tests.servers import dropping_proxy, moto_s3_server
 
 CUR_PARQUET = FIXTURES / "aws" / "cur_legacy_parquet_2018-10-01.parquet"
 COLUMNS = ["BillingAccountId", "ProviderName", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart",
@@ -189,3 +189,22 @@ def test_the_commands_sync_and_load_s3_locations(aws, bucket, endpoint, tmp_path
     assert f"aws-focus: FAILED: s3://{bucket}/exports/focus: no AWS credentials found" in refused.stdout
     assert "Traceback" not in refused.stderr
     assert not (tmp_path / "c3" / "manifest.json").exists()
+
+
+def test_a_connection_dropped_mid_file_commits_nothing_and_the_next_sync_reads_it(aws, bucket, endpoint, tmp_path,
+                                                                                  monkeypatch):
+    _deliver_export(aws, bucket, "2025-03", [10.0], "exec-1")
+    _deliver_export(aws, bucket, "2025-04", [2.0] * 20, "exec-2")  # its data file is cut off halfway below
+    cache = FocusCache(tmp_path / "cache")
+    source = SyncSource(name="flaky", location=f"s3://{bucket}/exports/focus")
+    with dropping_proxy(endpoint, "exec-2/focus-00001") as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy)
+        result = sync(cache, [source]).results[0]
+    assert result.read == ["2025-03"], result.error  # March was committed before April's file broke off
+    assert result.error.startswith(f"s3://{bucket}/exports/focus: the connection ")
+    assert "exec-2/focus-00001.csv.gz" in result.error
+    assert _billed(cache) == Decimal("10.00")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    retried = sync(cache, [source]).results[0]
+    assert retried.read == ["2025-04"] and retried.error is None
+    assert _billed(cache) == Decimal("50.00")
