@@ -8,6 +8,7 @@ from analysis.store.cache import CacheError
 from analysis.store.load import load_uploads
 from app.door import cache, engine_name, forget
 from app.door import summary as loaded_summary
+from app.sync_panel import sync_section
 from app.ui import empty_state, md, money, plural, utc_time
 
 st.title("Data")
@@ -64,6 +65,8 @@ if sources:
                 st.rerun()
 else:
     st.caption("No sources loaded.")
+
+sync_section(c)
 
 st.subheader("Upload billing files")
 st.markdown("CSV (optionally gzipped), Parquet or JSON exports in FOCUS 1.0–1.3 columns, or the providers' own: "

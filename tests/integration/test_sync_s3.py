@@ -6,9 +6,7 @@ still lying there as in create-new mode), a legacy CUR prefix (`<report>/<YYYYMM
 with `reportKeys`), and a plain prefix of FOCUS files copied by hand.
 """
 
-import csv
 import gzip
-import io
 import json
 import os
 import subprocess
@@ -24,11 +22,10 @@ from analysis.sync.run import sync, sync_state
 from analysis.sync.sources import SyncSource
 from tests.conftest import ROOT
 from tests.fixture_paths import FIXTURES
+from tests.s3_layouts import deliver_export, focus_csv, s3_env
 from tests.servers import dropping_proxy, moto_s3_server
 
 CUR_PARQUET = FIXTURES / "aws" / "cur_legacy_parquet_2018-10-01.parquet"
-COLUMNS = ["BillingAccountId", "ProviderName", "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart",
-           "BillingPeriodEnd", "BilledCost", "EffectiveCost", "BillingCurrency", "ServiceName"]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +36,7 @@ def endpoint():
 
 @pytest.fixture
 def aws(endpoint, monkeypatch):
-    for name, value in {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in s3_env(endpoint).items():
         monkeypatch.setenv(name, value)
     return boto3.client("s3")
 
@@ -52,44 +48,16 @@ def bucket(aws, request):
     return name
 
 
-def _focus_csv(month: str, costs: list[float], account: str = "111122223333") -> bytes:
-    """A gzipped FOCUS CSV of one billing month: one row per cost, on consecutive days."""
-    start, end = f"{month}-01T00:00:00Z", _next_month(month)
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(COLUMNS)
-    for day, cost in enumerate(costs, start=1):
-        writer.writerow([account, "AWS", f"{month}-{day:02d}T00:00:00Z", f"{month}-{day + 1:02d}T00:00:00Z", start,
-                         end, f"{cost:.2f}", f"{cost:.2f}", "USD", "Amazon EC2"])
-    return gzip.compress(text.getvalue().encode())
-
-
-def _next_month(month: str) -> str:
-    year, number = map(int, month.split("-"))
-    return f"{year + number // 12}-{number % 12 + 1:02d}-01T00:00:00Z"
-
-
-def _deliver_export(s3, bucket: str, month: str, costs: list[float], execution: str) -> None:
-    """An AWS Data Exports delivery of one billing period (overwrite mode: the manifest is replaced)."""
-    key = f"exports/focus/data/BILLING_PERIOD={month}/{execution}/focus-00001.csv.gz"
-    s3.put_object(Bucket=bucket, Key=key, Body=_focus_csv(month, costs))
-    manifest = {"executionId": execution, "exportArn": "arn:aws:bcm-data-exports:us-east-1:111122223333:export/focus",
-                "billingPeriod": {"start": f"{month}-01T00:00:00.000Z", "end": _next_month(month)},
-                "dataFiles": [f"s3://{bucket}/{key}"], "columns": [{"name": c} for c in COLUMNS]}
-    s3.put_object(Bucket=bucket, Key=f"exports/focus/metadata/BILLING_PERIOD={month}/focus-Manifest.json",
-                  Body=json.dumps(manifest).encode())
-
-
 def _billed(cache: FocusCache) -> Decimal:
     total = local_queries(cache).total(Filters(currency="USD"), "BilledCost")
     return Decimal(str(total)).quantize(Decimal("0.01"))
 
 
 def test_first_sync_loads_the_second_reads_nothing_and_a_redelivered_month_replaces(aws, bucket, tmp_path):
-    _deliver_export(aws, bucket, "2025-03", [10.0, 20.5], "exec-march-1")
-    _deliver_export(aws, bucket, "2025-04", [5.25] * 3, "exec-april-1")
+    deliver_export(aws, bucket, "2025-03", [10.0, 20.5], "exec-march-1")
+    deliver_export(aws, bucket, "2025-04", [5.25] * 3, "exec-april-1")
     aws.put_object(Bucket=bucket, Key="exports/focus/data/BILLING_PERIOD=2025-04/exec-april-0/focus-00001.csv.gz",
-                   Body=_focus_csv("2025-04", [999.0]))  # an older execution's file: not in the manifest
+                   Body=focus_csv("2025-04", [999.0]))  # an older execution's file: not in the manifest
     cache = FocusCache(tmp_path / "cache")
     source = SyncSource(name="aws-focus", location=f"s3://{bucket}/exports/focus", kind="aws-data-exports")
 
@@ -101,7 +69,7 @@ def test_first_sync_loads_the_second_reads_nothing_and_a_redelivered_month_repla
     assert second.read == [] and second.unchanged == 2 and second.error is None
     assert _billed(cache) == Decimal("46.25")
 
-    _deliver_export(aws, bucket, "2025-04", [7.0] * 3, "exec-april-2")  # April restated: 21.00, not 15.75 + 21.00
+    deliver_export(aws, bucket, "2025-04", [7.0] * 3, "exec-april-2")  # April restated: 21.00, not 15.75 + 21.00
     third = sync(cache, [source]).results[0]
     assert third.read == ["2025-04"] and third.unchanged == 1
     assert any("replaced 2025-04" in r for r in third.replaced)
@@ -124,8 +92,8 @@ def test_a_legacy_cur_prefix_is_read_through_its_manifest(aws, bucket, tmp_path)
 
 
 def test_a_prefix_without_manifests_is_listed_and_loaded_like_a_folder(aws, bucket, tmp_path):
-    aws.put_object(Bucket=bucket, Key="manual/2025-05.csv.gz", Body=_focus_csv("2025-05", [1.5, 2.5]))
-    aws.put_object(Bucket=bucket, Key="manual/nested/2025-06.csv", Body=gzip.decompress(_focus_csv("2025-06", [4.0])))
+    aws.put_object(Bucket=bucket, Key="manual/2025-05.csv.gz", Body=focus_csv("2025-05", [1.5, 2.5]))
+    aws.put_object(Bucket=bucket, Key="manual/nested/2025-06.csv", Body=gzip.decompress(focus_csv("2025-06", [4.0])))
     aws.put_object(Bucket=bucket, Key="manual/README.txt", Body=b"copied by hand")
     cache = FocusCache(tmp_path / "cache")
     result = sync(cache, [SyncSource(name="manual", location=f"s3://{bucket}/manual")]).results[0]
@@ -134,7 +102,7 @@ def test_a_prefix_without_manifests_is_listed_and_loaded_like_a_folder(aws, buck
 
 
 def test_broken_sources_are_named_and_the_others_still_sync(aws, bucket, tmp_path):
-    _deliver_export(aws, bucket, "2025-03", [10.0], "exec-1")
+    deliver_export(aws, bucket, "2025-03", [10.0], "exec-1")
     aws.put_object(Bucket=bucket, Key="bad/focus/metadata/BILLING_PERIOD=2025-03/focus-Manifest.json",
                    Body=b"{not json")
     aws.put_object(Bucket=bucket, Key="gone/focus/metadata/BILLING_PERIOD=2025-03/focus-Manifest.json",
@@ -165,7 +133,7 @@ def _command(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 
 def test_the_commands_sync_and_load_s3_locations(aws, bucket, endpoint, tmp_path):
-    _deliver_export(aws, bucket, "2025-03", [10.0, 20.5], "exec-1")
+    deliver_export(aws, bucket, "2025-03", [10.0, 20.5], "exec-1")
     sources = tmp_path / "sources.yaml"
     sources.write_text(f"sources:\n  - name: aws-focus\n    location: s3://{bucket}/exports/focus\n"
                        "    kind: aws-data-exports\n    schedule: hourly\n")
@@ -193,8 +161,8 @@ def test_the_commands_sync_and_load_s3_locations(aws, bucket, endpoint, tmp_path
 
 def test_a_connection_dropped_mid_file_commits_nothing_and_the_next_sync_reads_it(aws, bucket, endpoint, tmp_path,
                                                                                   monkeypatch):
-    _deliver_export(aws, bucket, "2025-03", [10.0], "exec-1")
-    _deliver_export(aws, bucket, "2025-04", [2.0] * 20, "exec-2")  # its data file is cut off halfway below
+    deliver_export(aws, bucket, "2025-03", [10.0], "exec-1")
+    deliver_export(aws, bucket, "2025-04", [2.0] * 20, "exec-2")  # its data file is cut off halfway below
     cache = FocusCache(tmp_path / "cache")
     source = SyncSource(name="flaky", location=f"s3://{bucket}/exports/focus")
     with dropping_proxy(endpoint, "exec-2/focus-00001") as proxy:
