@@ -29,6 +29,7 @@ def sync_section(cache: FocusCache) -> None:
     if sources:
         st.dataframe(_status(cache, sources), hide_index=True, width="stretch",
                      column_config={"Rows": st.column_config.NumberColumn(format="localized")})
+        _last_errors(cache, sources)
     else:
         st.caption("No synced locations yet: add an S3 prefix (AWS Data Exports, CUR, or files copied there) or a "
                    "folder to the sources file below; `python -m analysis sync` then keeps the cache current.")
@@ -62,15 +63,26 @@ def _status(cache: FocusCache, sources: list[SyncSource]) -> pd.DataFrame:
         totals = merge_summaries(mine)["totals"] if mine else {}
         error = (record.get("last_error") or {}).get("message", "")
         rows.append({
-            "Source": source.name, "Location": source.location, "Schedule": source.schedule,
-            "Last sync": utc_time(record["last_sync"]) if record.get("last_sync") else "never",
-            "Read by": record.get("how") or "", "Units held": len(units),
+            "Source": source.name, "Location": source.location,
+            "Last sync (schedule)": (utc_time(record["last_sync"]) if record.get("last_sync") else "never")
+            + f" ({source.schedule})",
+            "Read by": record.get("how") or "",
             "Periods": ", ".join(sorted(units)[-3:]) + (" …" if len(units) > 3 else ""),
             "Rows": sum(s["rows"] for s in mine),
             "Billed": "; ".join(f"{t['BilledCost']:,.2f} {cur}" for cur, t in sorted(totals.items())),
-            "Last error": error or ("" if source.enabled else "(disabled)"),
+            "Status": "disabled" if not source.enabled else "failed: see below" if error else
+                      "ok" if record.get("last_sync") else "not synced yet",
         })
     return pd.DataFrame(rows)
+
+
+def _last_errors(cache: FocusCache, sources: list[SyncSource]) -> None:
+    state = sync_state(cache)
+    for source in sources:
+        error = (state.get(source.name, {}).get("last_error") or {})
+        if error:
+            st.warning(f"**{md(source.name)}**, last sync {utc_time(error['at'])}: {md(error['message'])}",
+                       icon=":material/sync_problem:")
 
 
 def _run(cache: FocusCache, sources: list[SyncSource]) -> None:

@@ -29,13 +29,13 @@ def data_page(tmp_path, monkeypatch):
 
 
 def _status(at) -> dict:
-    table = next(d.value for d in at.dataframe if "Last sync" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "Last sync (schedule)" in d.value.columns)
     return {row["Source"]: row for row in table.to_dict("records")}
 
 
 def test_sync_now_loads_names_the_broken_source_and_then_reads_nothing(data_page):
     at = data_page
-    assert _status(at)["aws-focus"]["Last sync"] == "never"
+    assert _status(at)["aws-focus"]["Last sync (schedule)"] == "never (daily)"
     button(at, "Sync now").click().run()
     assert not at.exception
     assert any(m.value.replace("\\", "").startswith("aws-focus: read 2025-03, 2025-04 (5 rows") for m in at.success), \
@@ -44,8 +44,11 @@ def test_sync_now_loads_names_the_broken_source_and_then_reads_nothing(data_page
     assert error == "old-bucket: FAILED: s3://no-such-bucket/cur: the bucket 'no-such-bucket' does not exist"
     status = _status(at)
     assert status["aws-focus"]["Rows"] == 5 and status["aws-focus"]["Billed"] == "46.25 USD"
-    assert status["aws-focus"]["Periods"] == "2025-03, 2025-04" and status["aws-focus"]["Last error"] == ""
-    assert "does not exist" in status["old-bucket"]["Last error"]
+    assert status["aws-focus"]["Periods"] == "2025-03, 2025-04" and status["aws-focus"]["Status"] == "ok"
+    assert status["old-bucket"]["Status"] == "failed: see below"
+    warnings = [w.value.replace("\\", "").replace("\u2060", "") for w in at.warning]
+    (last,) = [w for w in warnings if w.startswith("**old-bucket**, last sync")]
+    assert "the bucket 'no-such-bucket' does not exist" in last
     assert at.metric[0].value == "5"  # the Rows KPI of the cache
     button(at, "Sync now").click().run()
     assert any(m.value.replace("\\", "").startswith("aws-focus: up to date (2 unit(s) unchanged") for m in at.success)
