@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import socket
 import subprocess
 import sys
@@ -118,15 +119,19 @@ def streamlit_server(env: dict) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def moto_s3_server() -> Iterator[str]:
-    """`moto_server` (moto in server mode: S3 and the other AWS APIs) on a free port; yields its endpoint URL."""
+def moto_s3_server(unchecked_requests: int | None = None) -> Iterator[str]:
+    """`moto_server` (moto in server mode: S3 and the other AWS APIs) on a free port; yields its endpoint URL.
+
+    With `unchecked_requests`, moto checks IAM permissions after that many requests (to set things up first).
+    """
 
     def answers(port: int) -> bool:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1) as response:
             return response.status == 200
 
     moto = str(Path(sys.executable).with_name("moto_server"))
-    with serve(lambda port: [moto, "-H", "127.0.0.1", "-p", str(port)], answers, "moto") as port:
+    env = dict(os.environ) | ({"INITIAL_NO_AUTH_ACTION_COUNT": str(unchecked_requests)} if unchecked_requests else {})
+    with serve(lambda port: [moto, "-H", "127.0.0.1", "-p", str(port)], answers, "moto", env=env) as port:
         yield f"http://127.0.0.1:{port}"
 
 

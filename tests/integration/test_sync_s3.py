@@ -176,3 +176,19 @@ def test_a_connection_dropped_mid_file_commits_nothing_and_the_next_sync_reads_i
     retried = sync(cache, [source]).results[0]
     assert retried.read == ["2025-04"] and retried.error is None
     assert _billed(cache) == Decimal("50.00")
+
+
+def test_access_denied_is_named(tmp_path, monkeypatch):
+    with moto_s3_server(unchecked_requests=5) as endpoint:  # IAM is checked after the 5 setup requests below
+        for name, value in s3_env(endpoint).items():
+            monkeypatch.setenv(name, value)
+        boto3.client("s3").create_bucket(Bucket="locked")
+        deliver_export(boto3.client("s3"), "locked", "2025-03", [1.0], "e")  # a data file and its manifest
+        iam = boto3.client("iam")
+        iam.create_user(UserName="reader")  # a user without any policy
+        key = iam.create_access_key(UserName="reader")["AccessKey"]
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+        result = sync(FocusCache(tmp_path / "cache"), [SyncSource(name="locked", location="s3://locked/x")]).results[0]
+    assert result.error == ("s3://locked/x: access denied while listing the files (the credentials in use may not "
+                            "read this bucket)")
