@@ -192,3 +192,16 @@ def test_access_denied_is_named(tmp_path, monkeypatch):
         result = sync(FocusCache(tmp_path / "cache"), [SyncSource(name="locked", location="s3://locked/x")]).results[0]
     assert result.error == ("s3://locked/x: access denied while listing the files (the credentials in use may not "
                             "read this bucket)")
+
+
+def test_a_cur2_data_export_in_parquet_is_read_through_its_manifest(aws, bucket, tmp_path):
+    cur2 = FIXTURES / "aws" / "cur2_synthetic.parquet"  # March 2025, sum line_item_unblended_cost 106.5966
+    data = "daily/cur2/data/BILLING_PERIOD=2025-03/cur2-00001.snappy.parquet"
+    aws.put_object(Bucket=bucket, Key=data, Body=cur2.read_bytes())
+    aws.put_object(Bucket=bucket, Key="daily/cur2/metadata/BILLING_PERIOD=2025-03/cur2-Manifest.json",
+                   Body=json.dumps({"executionId": "x1", "dataFiles": [f"s3://{bucket}/{data}"],
+                                    "billingPeriod": {"start": "2025-03-01T00:00:00.000Z"}}).encode())
+    cache = FocusCache(tmp_path / "cache")
+    result = sync(cache, [SyncSource(name="cur2", location=f"s3://{bucket}/daily")]).results[0]
+    assert result.error is None and result.read == ["2025-03"] and result.rows == 38
+    assert _billed(cache) == Decimal("106.60")
