@@ -29,7 +29,7 @@ from analysis.dimensions import (
 )
 from analysis.focus.schema import TAG_PREFIX, TAGGED_COLUMN
 from analysis.query.filters import Filters
-from analysis.store.tables import DAILY, DATE, LINES
+from analysis.store.tables import DAILY, DATE, LINES, daily_rollup
 
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month")
@@ -41,6 +41,11 @@ class Derived:
 
     expr: Callable[[ir.Table], ir.Value]
     columns: frozenset[str]  # the dimensions it reads, so that the right table is queried
+
+
+# The rows a user may see: those matching any of these scopes (each scope an AND of dimension values, as in
+# `analysis.scope`); `((),)` is the whole bill, `()` nothing. None means no restriction (the operator).
+Restriction = tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]
 
 
 class MixedCurrencyError(ValueError):
@@ -57,16 +62,64 @@ class CostQueries:
     daily_table: str = DAILY
     derived: dict[str, Derived] = field(default_factory=dict)  # e.g. `alloc:Team` -> its owner expression
     json_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `tag:<key>` kept in Tags only -> spellings
+    restriction: Restriction | None = None  # the rows a signed-in user may see (see `restricted`)
     _currencies: list[str] | None = field(default=None, init=False, repr=False)
 
     # ----- tables -------------------------------------------------------------------------
+    # Every query starts from these two tables, so a restriction applied here reaches every page, analysis,
+    # download, command and notebook call: there is no other way to the billing data.
     @property
     def lines(self) -> ir.Table:
-        return self.backend.table(self.lines_table)
+        return self._restrict(self.backend.table(self.lines_table))
 
     @property
     def daily(self) -> ir.Table:
-        return self.backend.table(self.daily_table)
+        t = self.backend.table(self.daily_table)
+        if self.restriction is None or self._has(t, self._restriction_dimensions()):
+            return self._restrict(t)
+        return daily_rollup(self.lines)  # the restriction needs line-item columns: roll up the allowed lines
+
+    def restricted(self, restriction: Restriction) -> CostQueries:
+        """The same queries on only the rows matching any of `restriction`'s scopes (a user's view).
+
+        Allocation dimensions (`alloc:Team`) in a scope need the rules' `with_derived` first. A restricted
+        query cannot be widened: restricting it again keeps only rows both restrictions allow.
+        """
+        out = self._copy(self.derived)
+        out.restriction = restriction if self.restriction is None else _both(self.restriction, restriction)
+        out._currencies = None
+        return out
+
+    def _copy(self, derived: dict[str, Derived]) -> CostQueries:
+        out = CostQueries(self.backend, self.lines_table, self.daily_table, derived=derived, json_tags=self.json_tags,
+                          restriction=self.restriction)
+        out._currencies = self._currencies
+        return out
+
+    def _restriction_dimensions(self) -> set[str]:
+        return {d for scope in self.restriction or () for d, _ in scope}
+
+    def _restrict(self, t: ir.Table) -> ir.Table:
+        if self.restriction is None or () in self.restriction:
+            return t
+        if not self.restriction:
+            return t.filter(ibis.literal(False))
+        allowed = [ibis.and_(*(self._condition(t, d, v) for d, v in scope)) for scope in self.restriction]
+        return t.filter(ibis.or_(*allowed))
+
+    def _condition(self, t: ir.Table, dimension: str, values: tuple[str, ...]) -> ir.BooleanValue:
+        """Rows whose `dimension` is one of `values` (its missing-value label selects empty rows)."""
+        column = self.expr(t, dimension)
+        empty = missing_label(dimension)
+        wanted = [v for v in values if v != empty]
+        condition = column.isin(wanted) if wanted else ibis.literal(False)
+        return condition | column.isnull() if empty in values else condition
+
+    def _has(self, t: ir.Table, dimensions: set[str]) -> bool:
+        """Whether `t` holds every column the dimensions (derived ones through what they read) need."""
+        derived = {d for d in dimensions if d in self.derived}
+        needed = (set(dimensions) - derived).union(*(self.derived[d].columns for d in derived))
+        return all(column_of(d) in t.columns for d in needed)
 
     def tag_keys(self) -> list[str]:
         """Tag dimensions (`tag:<key>`) present in the data."""
@@ -86,7 +139,7 @@ class CostQueries:
 
     def with_derived(self, derived: dict[str, Derived]) -> CostQueries:
         """The same engine with computed dimensions (the allocation rules' `alloc:<name>` owners)."""
-        out = CostQueries(self.backend, self.lines_table, self.daily_table, derived=derived, json_tags=self.json_tags)
+        out = self._copy(derived)
         out._currencies = self.currencies()  # same data: no need to ask the engine again
         return out
 
@@ -100,7 +153,7 @@ class CostQueries:
         if self.backend.name != "duckdb" or raw is None:
             return self
         out = CostQueries(ibis.duckdb.from_connection(raw.cursor()), self.lines_table, self.daily_table,
-                          derived=self.derived, json_tags=self.json_tags)
+                          derived=self.derived, json_tags=self.json_tags, restriction=self.restriction)
         out._currencies = self._currencies
         return out
 
@@ -116,12 +169,7 @@ class CostQueries:
         return t[column_of(dimension)]
 
     def _table_for(self, dimensions: set[str]) -> ir.Table:
-        derived = {d for d in dimensions if d in self.derived}
-        dimensions = (set(dimensions) - derived).union(*(self.derived[d].columns for d in derived))
-        daily_columns = set(self.daily.columns)
-        if all(column_of(d) in daily_columns for d in dimensions):
-            return self.daily
-        return self.lines
+        return self.daily if self._has(self.backend.table(self.daily_table), dimensions) else self.lines
 
     def filtered(self, filters: Filters, extra: set[str] = frozenset(), one_currency: bool = True) -> ir.Table:
         currency = filters.currency
@@ -138,14 +186,7 @@ class CostQueries:
             predicates.append(t[DATE] < filters.end)
         if currency is not None:
             predicates.append(t.BillingCurrency == currency)
-        for dimension, values in filters.values:
-            column = self.expr(t, dimension)
-            empty = missing_label(dimension)
-            wanted = [v for v in values if v != empty]
-            condition = column.isin(wanted) if wanted else ibis.literal(False)
-            if empty in values:
-                condition = condition | column.isnull()
-            predicates.append(condition)
+        predicates += [self._condition(t, dimension, values) for dimension, values in filters.values]
         return t.filter(*predicates) if predicates else t
 
     # ----- queries ------------------------------------------------------------------------
@@ -299,6 +340,21 @@ class CostQueries:
                 for _, row in per_currency.iterrows()
             },
         }
+
+def _both(a: Restriction, b: Restriction) -> Restriction:
+    """The rows two restrictions both allow: any pair of their scopes, intersected dimension by dimension."""
+    out = []
+    for left in a:
+        for right in b:
+            merged, ok = dict(left), True
+            for dimension, values in right:
+                kept = tuple(v for v in merged.get(dimension, values) if v in values)
+                ok = ok and bool(kept)
+                merged[dimension] = kept
+            if ok:
+                out.append(tuple(sorted(merged.items())))
+    return tuple(dict.fromkeys(out))
+
 
 def check_metric(metric: str) -> None:
     if metric not in METRICS:
