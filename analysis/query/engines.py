@@ -8,6 +8,7 @@ import duckdb
 import ibis
 
 from analysis.dimensions import tag_dimension
+from analysis.query.acting import in_view
 from analysis.query.costs import CostQueries
 from analysis.store.cache import FocusCache, empty_line_items
 from analysis.store.tables import DAILY, LINES, daily_rollup
@@ -33,9 +34,9 @@ def local_queries(cache: FocusCache, memory_limit: str = "1GB") -> CostQueries:
         con.create_table(LINES, schema=ibis.Schema.from_pyarrow(empty_line_items().schema))
         con.create_table(DAILY, schema=daily_rollup(con.table(LINES)).schema())
     in_json = {tag_dimension(col): tuple(sp) for col, sp in manifest.get("tags_in_json", {}).items()}
-    return CostQueries(con, json_tags=in_json)
+    return in_view(CostQueries(con, json_tags=in_json))
 
 
 def snowflake_queries(conn: snowflake.connector.SnowflakeConnection) -> CostQueries:
     """The query layer running inside Snowflake on the `focus_lines` / `focus_daily` tables."""
-    return CostQueries(ibis.snowflake.from_connection(conn, create_object_udfs=False))
+    return in_view(CostQueries(ibis.snowflake.from_connection(conn, create_object_udfs=False)))

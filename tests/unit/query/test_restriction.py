@@ -81,3 +81,15 @@ def test_a_cursor_keeps_the_restriction(q, sample_frame):
     assert _money(view.total(Filters(currency="USD"))) == _money(
         sample_frame.loc[sample_frame[ACCOUNT] == name, "EffectiveCost"].sum())
     assert isinstance(view.series(Filters(currency="USD")), pd.DataFrame)
+
+
+def test_every_engine_opened_while_viewing_as_a_user_is_restricted(sample_cache, sample_frame):
+    from analysis.query.acting import viewing_as
+
+    name = sample_frame[ACCOUNT].value_counts().index[3]
+    with viewing_as((((ACCOUNT, (name,)),),)):
+        inside = local_queries(sample_cache)
+    outside = local_queries(sample_cache)
+    mine = sample_frame.loc[sample_frame[ACCOUNT] == name, "EffectiveCost"].sum()
+    assert _money(inside.total(Filters(currency="USD"))) == _money(mine)
+    assert _money(outside.total(Filters(currency="USD"))) == _money(sample_frame["EffectiveCost"].sum())
