@@ -85,6 +85,22 @@ SERVICE_SUBCATEGORIES = (
     "Other (Other)",
 )
 
+
+def _subcategory_parents() -> dict[str, str]:
+    """FOCUS ServiceSubcategory -> its ServiceCategory (the catalogue lists each category's subcategories,
+    ending with `Other (<category>)`)."""
+    parents, pending = {}, []
+    for sub in SERVICE_SUBCATEGORIES:
+        pending.append(sub)
+        if sub.startswith("Other ("):
+            parents.update(dict.fromkeys(pending, sub[len("Other ("):-1]))
+            pending = []
+    return parents
+
+
+SUBCATEGORY_PARENT: dict[str, str] = _subcategory_parents()  # ServiceSubcategory -> its ServiceCategory
+
+
 _USED_UNUSED = ("Used", "Unused")
 _C = FocusColumn
 _CATALOGUE: tuple[FocusColumn, ...] = (

@@ -21,6 +21,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from analysis.focus.schema import SUBCATEGORY_PARENT
+
 DEFAULT_ROWS = 350_000
 CHUNK_ROWS = 500_000  # usage rows per chunk at most: a chunk is a calendar month, or part of a big one
 UNTAGGED_USAGE = 0.18  # share of usage spend left untagged; support, tax and unused commitments add ~6 points
@@ -33,12 +35,32 @@ COMMITMENT_COLUMNS = ["CommitmentDiscountId", "CommitmentDiscountName", "Commitm
 COLUMNS = [
     "BillingAccountId", "BillingAccountName", "SubAccountId", "SubAccountName", "ProviderName",
     "PublisherName", "InvoiceIssuerName", "BillingCurrency", *TIMES, "ChargeCategory", "ChargeClass",
-    "ChargeFrequency", "ChargeDescription", "ServiceCategory", "ServiceName", "RegionId", "RegionName",
+    "ChargeFrequency", "ChargeDescription", "ServiceCategory", "ServiceSubcategory", "ServiceName", "RegionId",
+    "RegionName",
     "AvailabilityZone", "ResourceId", "ResourceName", "ResourceType", "SkuId", "PricingCategory",
     "PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit", *NUMBERS[2:], *COMMITMENT_COLUMNS,
     "CommitmentDiscountStatus", "Tags"]
-STRINGS = [c for c in COLUMNS if c not in TIMES and c not in NUMBERS]
-DTYPES = {c: "str" for c in STRINGS} | dict.fromkeys(NUMBERS, "float64") | dict.fromkeys(TIMES, "datetime64[us, UTC]")
+STRINGS = [c for c in COLUMNS if c not in TIMES and c not in NUMBERS and c != "ServiceSubcategory"]  # of a record
+DTYPES = {c: "str" for c in [*STRINGS, "ServiceSubcategory"]} | dict.fromkeys(NUMBERS, "float64") | dict.fromkeys(TIMES, "datetime64[us, UTC]")
+
+# FOCUS ServiceSubcategory per service (one of its category's); commitments, support and tax get "Other (...)".
+SUBCATEGORY = {
+    **dict.fromkeys(("Amazon EC2", "Virtual Machines", "Compute Engine"), "Virtual Machines"),
+    **dict.fromkeys(("Amazon EKS", "Azure Kubernetes Service", "Kubernetes Engine"), "Containers"),
+    "AWS Lambda": "Serverless Compute", "Cloud Run": "Serverless Compute",
+    "Amazon S3": "Object Storage", "Cloud Storage": "Object Storage", "Storage Accounts": "Storage Platforms",
+    **dict.fromkeys(("Amazon RDS", "Azure SQL Database", "Cloud SQL"), "Relational Databases"),
+    "Amazon DynamoDB": "NoSQL Databases", "Azure Cosmos DB": "NoSQL Databases", "Amazon ElastiCache": "Caching",
+    "Amazon CloudFront": "Content Delivery", "Azure Front Door": "Content Delivery",
+    **dict.fromkeys(("Amazon VPC", "Elastic Load Balancing", "Cloud Load Balancing"), "Network Infrastructure"),
+    "Amazon Route 53": "Network Routing", "Amazon CloudWatch": "Observability", "Azure Monitor": "Observability",
+    **dict.fromkeys(("Amazon Redshift", "Azure Synapse Analytics", "BigQuery"), "Analytics Platforms"),
+    "AWS Glue": "Data Processing", "Amazon OpenSearch Service": "Search",
+    "Amazon SageMaker": "Machine Learning", "Amazon Bedrock": "Generative AI", "Vertex AI": "AI Platforms",
+    "AWS Key Management Service": "Secret Management", "Amazon SQS": "Messaging", "Cloud Pub/Sub": "Messaging",
+    "AWS IoT Core": "IoT Platforms", "Azure App Service": "Application Platforms",
+    "Microsoft Entra ID": "Identity and Access Management", "Azure DevOps": "Developer Platforms",
+}
 
 # publisher: also the invoice issuer; negotiated: discount of contracted over list prices; zone, id: templates
 PROVIDERS = """
@@ -87,7 +109,7 @@ AWS | Amazon CloudWatch | Management and Governance | Log Group | logs | GB | 0.
 AWS | Amazon ElastiCache | Databases | Cache Cluster | cache | Hours | 0.206 | cache.r6g.large cache.r6g.xlarge | 15 | 1 | 1 | 4 | z | elasticache:{region}:{account}:cluster:{name}
 AWS | Amazon Redshift | Analytics | Cluster | dwh | Hours | 1.086 | ra3.xlplus ra3.4xlarge | 28 | -1.5 | 1 | 2 | - | redshift:{region}:{account}:cluster:{name}
 AWS | Amazon SageMaker | AI and Machine Learning | Endpoint | ml | Hours | 0.23 | ml.m5.xlarge ml.g5.2xlarge | 20 | 4 | 0.9 | 4 | - | sagemaker:{region}:{account}:endpoint/{name}
-AWS | Amazon Bedrock | AI and Machine Learning | Model Invocation | llm | 1K Tokens | 0.003 | claude-sonnet-input | 36 | 3 | 0.6 | 0 | - | bedrock:{region}:{account}:inference-profile/{name}
+AWS | Amazon Bedrock | AI and Machine Learning | Model Invocation | llm | 1000 Tokens | 0.003 | claude-sonnet-input | 36 | 3 | 0.6 | 0 | - | bedrock:{region}:{account}:inference-profile/{name}
 AWS | AWS Key Management Service | Security | Key | key | Requests | 0.000003 | KMS-Requests | 2 | 1 | 0.9 | 6 | - | kms:{region}:{account}:key/{hex}
 AWS | Amazon Route 53 | Networking | Hosted Zone | dns | Queries | 0.0000004 | DNS-Queries | 2 | 1 | 0.9 | 3 | g | route53:::hostedzone/Z{HEX}
 AWS | Amazon SQS | Integration | Queue | queue | Requests | 0.0000004 | Requests-Tier1 | 4 | 2 | 0.7 | 6 | - | sqs:{region}:{account}:{name}
@@ -100,7 +122,7 @@ Microsoft | Storage Accounts | Storage | Storage account | st | GB-Months | 0.01
 Microsoft | Azure Kubernetes Service | Compute | Kubernetes service | aks | Hours | 0.10 | Standard-tier | 14 | 2 | 0.8 | 3 | - | Microsoft.ContainerService/managedClusters
 Microsoft | Azure App Service | Web | App Service plan | app | Hours | 0.20 | P1v3 P2v3 | 12 | 1 | 0.9 | 6 | - | Microsoft.Web/serverFarms
 Microsoft | Azure Monitor | Management and Governance | Log Analytics workspace | log | GB | 2.30 | Analytics-Logs | 9 | 2 | 0.9 | 4 | - | Microsoft.OperationalInsights/workspaces
-Microsoft | Azure Cosmos DB | Databases | Azure Cosmos DB account | cosmos | 100 RU/s-Hours | 0.008 | Provisioned-Throughput | 10 | 3 | 0.85 | 3 | - | Microsoft.DocumentDB/databaseAccounts
+Microsoft | Azure Cosmos DB | Databases | Azure Cosmos DB account | cosmos | Hundred RU per Second-Hours | 0.008 | Provisioned-Throughput | 10 | 3 | 0.85 | 3 | - | Microsoft.DocumentDB/databaseAccounts
 Microsoft | Azure Synapse Analytics | Analytics | Synapse workspace | syn | DWU-Hours | 1.20 | DW100c | 12 | -2 | 0.7 | 2 | - | Microsoft.Synapse/workspaces
 Microsoft | Microsoft Entra ID | Identity | Tenant | aad | User-Months | 0.20 | P1 | 2 | 0 | 1 | 1 | g | Microsoft.AzureActiveDirectory/tenants
 Microsoft | Azure DevOps | Developer Tools | Organization | devops | User-Months | 0.20 | Basic | 3 | 1 | 1 | 1 | g | microsoft.visualstudio/account
@@ -433,6 +455,14 @@ def _usage_frame(plan: _Plan, rr: np.ndarray, dd: np.ndarray, cost: np.ndarray,
         PricingQuantity=cost / price, ConsumedQuantity=cost / price, ContractedUnitPrice=price * factor,
         ListCost=cost, ContractedCost=cost * factor, BilledCost=cost * factor * n["billed"][rr],
         EffectiveCost=cost * factor * n["effective"][rr])
+    return _with_subcategory(frame)
+
+
+def _with_subcategory(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame in COLUMNS with ServiceSubcategory: the service's, else `Other (<its category>)`."""
+    known = frame["ServiceName"].map(SUBCATEGORY)
+    fits = known.map(SUBCATEGORY_PARENT).eq(frame["ServiceCategory"])
+    frame["ServiceSubcategory"] = known.where(fits, "Other (" + frame["ServiceCategory"].astype(str) + ")")
     return frame[COLUMNS].astype(DTYPES)
 
 
@@ -459,5 +489,5 @@ def generate_sample(rows: int | None = None, *, end: dt.date | None = None, seed
             billed += np.bincount(n["acct"][rr], frame["BilledCost"].to_numpy(), len(ACCT))
             if b == len(blocks) - 1:
                 extra = pd.DataFrame(_month_charges(plan, m, billed, used, level), columns=COLUMNS)
-                frame = pd.concat([frame, extra.astype(DTYPES)], ignore_index=True)
+                frame = pd.concat([frame, _with_subcategory(extra)], ignore_index=True)
             yield frame

@@ -33,7 +33,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.focus.coerce import SAMPLE_SIZE, Finding, plural, row_number, to_text
+from analysis.focus.schema import SUBCATEGORY_PARENT
 from analysis.sources import FORMATS, NativeFormat
+from analysis.sources.units import focus_units
 
 PROVIDER = "AWS"
 # Required columns (snake name, legacy CSV name): a CUR without them cannot be converted.
@@ -97,6 +99,54 @@ SERVICE_CATEGORY = {
                     "Migration"),
     **dict.fromkeys(("AWSAmplify", "AWSDeviceFarm", "AmazonPinpoint"), "Mobile"),
 }
+# ServiceSubcategory from lineItem/ProductCode where one clearly fits the service's category; otherwise
+# "Other (<ServiceCategory>)".
+SERVICE_SUBCATEGORY = {
+    "AmazonEC2": "Virtual Machines", "AmazonLightsail": "Virtual Machines", "AWSLambda": "Serverless Compute",
+    **dict.fromkeys(("AmazonECS", "AmazonEKS", "AWSFargate", "AmazonECR"), "Containers"),
+    "AmazonWorkSpaces": "End User Computing", "AmazonAppStream": "End User Computing", "AmazonBraket": "Quantum Compute",
+    **dict.fromkeys(("AmazonS3", "AmazonGlacier", "AmazonS3GlacierDeepArchive"), "Object Storage"),
+    "AmazonEBS": "Block Storage", "AmazonEFS": "File Storage", "AmazonFSx": "File Storage", "AWSBackup": "Backup Storage",
+    "AWSStorageGateway": "Storage Platforms", "AWSStorageGatewayDeepArchive": "Storage Platforms",
+    "AmazonRDS": "Relational Databases", "AmazonRedshift": "Data Warehouses", "AmazonTimestream": "Time Series Databases",
+    **dict.fromkeys(("AmazonDynamoDB", "AmazonDocDB", "AmazonNeptune", "AmazonKeyspaces"), "NoSQL Databases"),
+    "AmazonElastiCache": "Caching", "AmazonMemoryDB": "Caching", "AmazonQLDB": "Ledger Databases",
+    "AmazonVPC": "Network Infrastructure", "AWSELB": "Network Infrastructure", "AmazonCloudFront": "Content Delivery",
+    **dict.fromkeys(("AWSDataTransfer", "AWSDirectConnect", "AWSPrivateLink", "AWSTransitGateway"),
+                    "Network Connectivity"),
+    "AmazonRoute53": "Network Routing", "AWSGlobalAccelerator": "Network Routing", "AWSCloudMap": "Network Routing",
+    **dict.fromkeys(("AmazonAthena", "AWSGlue", "AWSDataPipeline"), "Data Processing"),
+    **dict.fromkeys(("AmazonKinesis", "AmazonKinesisFirehose", "AmazonKinesisAnalytics", "AmazonMSK"),
+                    "Streaming Analytics"),
+    "AmazonQuickSight": "Business Intelligence", "AmazonES": "Search", "AmazonOpenSearchService": "Search",
+    "AWSLakeFormation": "Analytics Platforms",
+    "AmazonSageMaker": "Machine Learning", "AmazonBedrock": "Generative AI", "AmazonLex": "Bots",
+    **dict.fromkeys(("AmazonComprehend", "AmazonTranslate", "AmazonTranscribe", "AmazonPolly"),
+                    "Natural Language Processing"),
+    **dict.fromkeys(("AmazonCloudWatch", "AWSXRay", "AmazonManagedGrafana", "AmazonPrometheus", "AWSCloudTrail"),
+                    "Observability"),
+    "AWSConfig": "Compliance", "AWSCostExplorer": "Cost Management", "AWSBudgets": "Cost Management",
+    **dict.fromkeys(("AWSSupportBusiness", "AWSSupportEnterprise", "AWSSupportDeveloper"), "Support"),
+    "AWSKMS": "Secret Management", "AWSSecretsManager": "Secret Management",
+    "AmazonGuardDuty": "Threat Detection and Response", "AmazonDetective": "Threat Detection and Response",
+    **dict.fromkeys(("AWSSecurityHub", "AmazonInspector", "AmazonInspectorV2", "AmazonMacie"),
+                    "Security Posture Management"),
+    **dict.fromkeys(("AWSDirectoryService", "AmazonCognito", "AWSIAM", "AWSSSO"), "Identity and Access Management"),
+    **dict.fromkeys(("AmazonSNS", "AWSQueueService", "AmazonSQS", "AmazonMQ", "AWSEvents", "AmazonEventBridge"),
+                    "Messaging"),
+    **dict.fromkeys(("AmazonStates", "AWSStepFunctions", "AmazonSWF"), "Workflow Orchestration"),
+    "AWSCodeCommit": "Source Code Management", "AWSCloud9": "Development Environments",
+    **dict.fromkeys(("AWSCodeBuild", "AWSCodePipeline", "AWSCodeDeploy"), "Continuous Integration and Deployment"),
+    **dict.fromkeys(("AWSIoT", "AWSIoTCore", "AWSGreengrass"), "IoT Platforms"), "AWSIoTAnalytics": "IoT Analytics",
+    **dict.fromkeys(("AmazonChime", "AmazonWorkMail", "AmazonWorkDocs", "AmazonConnect"),
+                    "Productivity and Collaboration"),
+    "AmazonIVS": "Media Streaming", "AWSElementalMediaLive": "Media Streaming",
+    "AmazonElasticTranscoder": "Content Creation", "AWSElementalMediaConvert": "Content Creation",
+    "AWSMigrationHub": "Resource Migration", "AWSApplicationMigrationSvc": "Resource Migration",
+    **dict.fromkeys(("AWSDataSync", "AWSSnowball", "AWSTransfer"), "Data Migration"),
+}
+_CATEGORY_BY_CODE = {code.casefold(): category for code, category in SERVICE_CATEGORY.items()}
+_SUBCATEGORY_BY_CODE = {code.casefold(): sub for code, sub in SERVICE_SUBCATEGORY.items()}
 FAMILY_CATEGORY = {"Compute Instance": "Compute", "Compute": "Compute", "Storage": "Storage",
                    "Storage Snapshot": "Storage", "Data Transfer": "Networking", "Load Balancer": "Networking",
                    "Database Instance": "Databases", "Database Storage": "Databases", "NAT Gateway": "Networking",
@@ -322,11 +372,15 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
 
     product_code = cols.text("line_item_product_code")
     family = cols.text("product_product_family", product_key="product_family")
-    service_category = pd.Series([SERVICE_CATEGORY.get(c) if isinstance(c, str) else None
-                                  for c in product_code.tolist()], dtype="string")
+    service_category = pd.Series([_CATEGORY_BY_CODE.get(c.casefold()) if isinstance(c, str) else None
+                                  for c in product_code.tolist()], dtype="string")  # `awskms` is AWSKMS
     by_family = pd.Series([FAMILY_CATEGORY.get(f) if isinstance(f, str) else None for f in family.tolist()],
                           dtype="string")
     service_category = service_category.fillna(by_family).fillna("Other")
+    subcategory = pd.Series([_SUBCATEGORY_BY_CODE.get(c.casefold()) if isinstance(c, str) else None
+                             for c in product_code.tolist()], dtype="string")
+    fits = (subcategory.map(SUBCATEGORY_PARENT) == service_category).fillna(False)
+    subcategory = subcategory.where(fits, "Other (" + service_category + ")")
 
     usage_type = cols.text("line_item_usage_type")
     covered = np.isin(types, ("DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation"))
@@ -346,7 +400,7 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
     status[unused_fee] = "Unused"
 
     usage_amount = cols.number("line_item_usage_amount")
-    unit = cols.text("pricing_unit")
+    unit = focus_units(cols.text("pricing_unit"))  # `Hrs` -> `Hours`, `GB-Mo` -> `GB-Months`
     quantity = cols.number("reservation_total_reserved_units")
     quantity = quantity.where(quantity.notna(), usage_amount)
     quantity = quantity.where(pd.Series(usage_or_purchase).to_numpy() & unit.notna().to_numpy())  # FOCUS: no unit, no quantity
@@ -378,6 +432,7 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
         "InvoiceId": cols.text("bill_invoice_id"),
         "ServiceName": cols.text("product_product_name", product_key="product_name").fillna(product_code),
         "ServiceCategory": service_category,
+        "ServiceSubcategory": subcategory,
         "RegionId": cols.text("product_region_code").fillna(cols.text("product_region", product_key="region")),
         "AvailabilityZone": cols.text("line_item_availability_zone"),
         "ResourceId": cols.text("line_item_resource_id"),

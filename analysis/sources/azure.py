@@ -43,8 +43,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.focus.coerce import Finding, plural, row_number
-from analysis.focus.schema import SERVICE_SUBCATEGORIES
+from analysis.focus.schema import SUBCATEGORY_PARENT
 from analysis.sources import FORMATS, NativeFormat
+from analysis.sources.units import focus_units
 
 PROVIDER = "Microsoft"
 VIEW_COLUMN = "x_CostDetailsView"  # "actual" or "amortized": which export a row came from
@@ -183,19 +184,6 @@ SERVICE_SUBCATEGORY = {
     "azure openai": "Generative AI", "iot hub": "IoT Platforms",
     "azure active directory": "Identity and Access Management", "microsoft entra id": "Identity and Access Management",
 }
-def _parents() -> dict[str, str]:
-    """FOCUS ServiceSubcategory -> its ServiceCategory (the catalogue lists each category's subcategories,
-    ending with `Other (<category>)`)."""
-    parents, pending = {}, []
-    for sub in SERVICE_SUBCATEGORIES:
-        pending.append(sub)
-        if sub.startswith("Other ("):
-            parents.update(dict.fromkeys(pending, sub[len("Other ("):-1]))
-            pending = []
-    return parents
-
-
-SUBCATEGORY_PARENT = _parents()
 # Display names of locations (old exports) -> Azure region ids.
 REGION_IDS = {
     "us east": "eastus", "us east 2": "eastus2", "us west": "westus", "us west 2": "westus2", "us west 3": "westus3",
@@ -388,9 +376,7 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
     category = service.str.casefold().map(SERVICE_CATEGORY)
     category = category.fillna(t["service_family"].str.casefold().map(SERVICE_CATEGORY)).fillna("Other")
     out["ServiceCategory"] = category.astype("string")
-    subcategory = service.str.casefold().map(SERVICE_SUBCATEGORY)
-    fits = subcategory.map(SUBCATEGORY_PARENT) == category
-    out["ServiceSubcategory"] = subcategory.where(fits, "Other (" + category + ")").astype("string")
+    out["ServiceSubcategory"] = _subcategories(service, category)
     out["RegionId"] = _region(t["location"])
     out["RegionName"] = t["location"].replace("", pd.NA)
     out["AvailabilityZone"] = t["zone"].replace("", pd.NA)
@@ -413,7 +399,9 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
                                 f"{t['charge_type'][unknown_charge].iloc[0]!r}): loaded as Adjustment",
                                 _rows(unknown_charge)))
     out["ChargeClass"] = pd.Series(pd.NA, index=raw.index, dtype="string")  # cost details carry no corrections
-    out["ChargeFrequency"] = t["frequency"].str.casefold().map(CHARGE_FREQUENCY).astype("string")
+    frequency = t["frequency"].str.casefold().map(CHARGE_FREQUENCY).astype("string")
+    # without a Frequency column (older layouts), a usage charge is usage-based
+    out["ChargeFrequency"] = frequency.where(frequency.notna() | (out["ChargeCategory"] != "Usage"), "Usage-Based")
     out["ChargeDescription"] = t["product"].replace("", pd.NA)
     pricing = model.map(PRICING_CATEGORY).astype("string")
     unknown_model = ((model != "") & pricing.isna()).to_numpy()
@@ -436,8 +424,8 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
     quantity, _ = _numbers(t["quantity"])
     out["ConsumedQuantity"] = quantity
     out["PricingQuantity"] = quantity
-    out["ConsumedUnit"] = t["unit"].replace("", pd.NA)
-    out["PricingUnit"] = t["unit"].replace("", pd.NA)
+    out["ConsumedUnit"] = focus_units(t["unit"].replace("", pd.NA))  # `1 Hour` -> `Hours`, `10K` -> `10000 Units`
+    out["PricingUnit"] = out["ConsumedUnit"]
     out["ProviderName"] = PROVIDER
     out["PublisherName"] = t["publisher"].where(t["publisher"] != "", PROVIDER)
     out["InvoiceIssuerName"] = PROVIDER
@@ -478,6 +466,7 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
                                     f"purchases count in full on their day and usage they cover at 0 "
                                     f"({plural(int(committed.sum()), 'row')}; load the amortized-cost export with "
                                     "it to spread them)"))
+    _unpriced_costs(out, shown, findings)
     out[VIEW_COLUMN] = view or ACTUAL
     # The provider's other columns, as x_<English name>.
     consumed = {fields[f] for f in _CONSUMED if f in fields} - ({fields["tags"]} if bad_tags.any() else set())
@@ -498,6 +487,19 @@ def convert_cost_details(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, l
     return out.reset_index(drop=True), findings
 
 
+def _unpriced_costs(out: pd.DataFrame, shown: str, findings: list[Finding]) -> None:
+    """FOCUS 1.2: ListCost and ContractedCost never null; a charge without the unit price to compute one from
+    (pay-as-you-go layouts have no prices; some rows no quantity) gets its BilledCost, as the spec says for a
+    charge unrelated to other charges."""
+    for cost, price in (("ListCost", "ListUnitPrice"), ("ContractedCost", "ContractedUnitPrice")):
+        given = out[cost] if cost in out else pd.Series(np.nan, index=out.index)
+        missing = given.isna() & (out[price].isna() if price in out else True)
+        if missing.any():
+            out[cost] = given.where(~missing, out["BilledCost"])
+            findings.append(Finding("info", shown, None, f"{plural(int(missing.sum()), 'row')} with no {price} to "
+                                    f"compute {cost} from: {cost} is the BilledCost"))
+
+
 # ----- FocusCost -------------------------------------------------------------------------------
 _PREVIEW_VALUES = {"PricingCategory": {"On-Demand": "Standard", "Commitment-Based": "Committed",
                                        "OnDemand": "Standard", "Spot": "Dynamic"}}
@@ -515,7 +517,17 @@ def convert_focus_cost(raw: pd.DataFrame, shown: str) -> tuple[pd.DataFrame, lis
             frame[column] = text.replace(values)
     if "ProviderName" not in frame and "ServiceProviderName" not in frame:
         frame["ProviderName"] = PROVIDER
+    if "ServiceSubcategory" not in frame and {"ServiceName", "ServiceCategory"} <= set(frame.columns):  # FOCUS 1.0
+        frame["ServiceSubcategory"] = _subcategories(frame["ServiceName"].astype("string"),
+                                                     frame["ServiceCategory"].astype("string"))
     return frame, findings
+
+
+def _subcategories(service: pd.Series, category: pd.Series) -> pd.Series:
+    """ServiceSubcategory per row from its service name where one fits its category, else `Other (<category>)`."""
+    subcategory = service.str.casefold().map(SERVICE_SUBCATEGORY)
+    fits = subcategory.map(SUBCATEGORY_PARENT) == category
+    return subcategory.where(fits, "Other (" + category + ")").astype("string")
 
 
 AZURE_FORMATS = [

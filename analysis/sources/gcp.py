@@ -57,6 +57,7 @@ import pandas as pd
 
 from analysis.focus.coerce import SAMPLE_SIZE, Finding, plural, row_number, to_text
 from analysis.sources import FORMATS, NativeFormat
+from analysis.sources.units import focus_unit
 
 PROVIDER = "Google Cloud"
 PACIFIC = "America/Los_Angeles"  # Google Cloud bills in Pacific time
@@ -504,7 +505,7 @@ def _subcategory(names: pd.Series, categories: pd.Series) -> pd.Series:
 
 
 def _pricing_unit(units: pd.Series) -> pd.Series:
-    return _mapped(units, lambda u: PRICING_UNITS.get(u.casefold(), u))
+    return _mapped(units, lambda u: focus_unit(PRICING_UNITS.get(u.casefold(), u)))
 
 
 def _service_category(names: pd.Series, file: str, findings: list[Finding]) -> pd.Series:
@@ -626,7 +627,7 @@ def convert_bigquery(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[F
         "PricingQuantity": _numbers(f.get("usage.amount_in_pricing_units"))[0].where(pricing_unit.notna()),
         "PricingUnit": pricing_unit,
         "ConsumedQuantity": _numbers(f.get("usage.amount"))[0].where(usage),
-        "ConsumedUnit": f.text("usage.unit").where(usage),
+        "ConsumedUnit": _pricing_unit(f.text("usage.unit")).where(usage),
         "ContractedUnitPrice": _numbers(f.get("price.effective_price"))[0].where(priced),
         "ListUnitPrice": _numbers(f.get("price.list_price"))[0].where(priced),
         "CommitmentDiscountId": commitment_id,
@@ -759,6 +760,9 @@ def convert_focus_export(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, li
     if service is not None and "servicesubcategory" not in folded:
         frame["ServiceSubcategory"] = _subcategory(to_text(frame[service]),
                                                    to_text(frame[category or "ServiceCategory"]))
+    for unit in ("pricingunit", "consumedunit"):  # Google's FOCUS table writes `hour`, `gibibyte hour`
+        if unit in folded:
+            frame[folded[unit]] = _pricing_unit(to_text(frame[folded[unit]])).set_axis(frame.index)
     for column in ("ProviderName", "PublisherName", "InvoiceIssuerName"):
         if column.casefold() not in folded and not (column == "ProviderName" and "serviceprovidername" in folded):
             frame[column] = PROVIDER
@@ -852,9 +856,9 @@ def convert_legacy(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Fin
         "SubAccountType": pd.Series(np.where(project.notna(), "Project", None), dtype="string"),
         "SkuId": item,
         "ConsumedQuantity": _numbers(measured)[0],
-        "ConsumedUnit": f.text("measurements.0.unit"),
+        "ConsumedUnit": _pricing_unit(f.text("measurements.0.unit")),
         "PricingQuantity": _numbers(measured)[0],
-        "PricingUnit": f.text("measurements.0.unit"),
+        "PricingUnit": _pricing_unit(f.text("measurements.0.unit")),
         "Tags": _merged_labels([f.get("projectLabels")] if f.has("projectLabels") else [], n),
         "x_ProjectNumber": f.text("projectNumber"),
         "x_Measurements": f.text("measurements"),

@@ -59,6 +59,14 @@ CATEGORIES = {  # product/service -> FOCUS ServiceCategory
     "ORACLE_STREAMING_SERVICE": "Integration", "INTEGRATION": "Integration",
     "DATA_SCIENCE": "AI and Machine Learning", "AI_SERVICES": "AI and Machine Learning",
 }
+SUBCATEGORIES = {  # product/service -> FOCUS ServiceSubcategory (one of its category's); others "Other (...)"
+    "COMPUTE": "Virtual Machines", "FUNCTIONS": "Serverless Compute", "CONTAINER_ENGINE": "Containers",
+    "DATABASE": "Relational Databases", "MYSQL": "Relational Databases", "NOSQL": "NoSQL Databases",
+    "NETWORK": "Network Connectivity", "LOAD_BALANCER": "Network Infrastructure", "DNS": "Network Routing",
+    "BLOCK_STORAGE": "Block Storage", "OBJECTSTORE": "Object Storage", "FILE_STORAGE": "File Storage",
+    "TELEMETRY": "Observability", "LOGGING": "Observability", "ORACLE_STREAMING_SERVICE": "Messaging",
+    "DATA_SCIENCE": "Machine Learning", "AI_SERVICES": "AI Platforms",
+}
 
 
 def is_cost_report(columns: Sequence[str]) -> bool:
@@ -89,6 +97,10 @@ def convert(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Finding]]:
     out["ChargeClass"] = correction.map({True: "Correction", False: pd.NA})
     service = text.get("product/service", pd.Series(pd.NA, index=raw.index, dtype="string"))
     out["ServiceCategory"] = service.map(lambda s: CATEGORIES.get(str(s).upper(), "Other"), na_action="ignore")
+    out["ServiceSubcategory"] = service.map(
+        lambda s: SUBCATEGORIES.get(str(s).upper(), f"Other ({CATEGORIES.get(str(s).upper(), 'Other')})"),
+        na_action="ignore")
+    out["ChargeFrequency"] = correction.map({True: "One-Time", False: "Usage-Based"})  # usage, or its correction
     out["PricingUnit"] = out.get("ConsumedUnit")
     out["PricingQuantity"] = out.get("ConsumedQuantity")
     out["Tags"] = _tags(text)

@@ -186,3 +186,19 @@ def test_anomalies_are_described_and_visible(bill):
 def test_anomalies_do_not_depend_on_size_or_seed():
     small = pd.concat(generate_sample(30_000, end=END, seed=11), ignore_index=True)
     assert {a["resource_id"] for a in sample_anomalies(END)} <= set(small["ResourceId"])
+
+
+def test_every_row_has_a_service_subcategory_of_its_category_and_focus_units(bill):
+    """FOCUS 1.2: ServiceSubcategory is one of its ServiceCategory's, one per service; units in the Unit Format."""
+    from analysis.focus.schema import SERVICE_SUBCATEGORIES
+
+    assert bill["ServiceSubcategory"].isin(SERVICE_SUBCATEGORIES).all()
+    other = bill["ServiceSubcategory"].str.extract(r"^Other \((.*)\)$")[0]
+    assert other.dropna().eq(bill.loc[other.notna(), "ServiceCategory"]).all()
+    assert bill.groupby("ServiceName")["ServiceSubcategory"].nunique().eq(1).all()
+    firsts = bill.groupby("ServiceName")["ServiceSubcategory"].first()
+    assert firsts[["Amazon EC2", "Amazon S3", "BigQuery", "Tax"]].tolist() == [
+        "Virtual Machines", "Object Storage", "Analytics Platforms", "Other (Other)"]
+    units = set(bill["PricingUnit"].dropna())
+    unit = r"(?:\d+ )?[A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*)*(?:-(?:Seconds|Hours|Months)|/(?:Hour|Month))?"
+    assert units and not [u for u in units if not pd.Series([u]).str.fullmatch(unit)[0]]

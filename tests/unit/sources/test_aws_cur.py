@@ -6,6 +6,7 @@ file's `line_item_unblended_cost`, EffectiveCost the per-line-item-type amortiza
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from analysis.focus.loader import FocusLoadError, load_focus_file, load_focus_paths
+from analysis.focus.schema import SUBCATEGORY_PARENT
 from analysis.query import Filters, local_queries
 from analysis.store.cache import FocusCache
 from analysis.store.load import deliveries
@@ -344,3 +346,33 @@ def test_cur2_written_as_csv_reads_its_maps_from_json_text(tmp_path):
     checkout = sum(json.loads(t).get("user_team") == "checkout" for t in raw["resource_tags"])
     assert item.frame["Tags"].dropna().str.contains('"team": "checkout"').sum() == checkout == 14
     assert set(item.frame.loc[item.frame["x_line_item_type"] == "Usage", "RegionId"]) == {"us-east-1"}
+
+
+FOCUS_UNIT = re.compile(r"(?:\d+ )?(?:[A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*)*)"
+                        r"(?:-(?:Seconds|Minutes|Hours|Days|Months|Years)|/(?:Second|Minute|Hour|Day|Month|Year))?")
+
+
+def test_service_subcategory_is_one_of_its_category_and_units_are_focus_units(loaded):
+    path, item, _ = loaded
+    frame = item.frame
+    assert frame["ServiceSubcategory"].notna().all()
+    assert (frame["ServiceSubcategory"].map(SUBCATEGORY_PARENT) == frame["ServiceCategory"]).all()
+    raw = _raw(path)
+    code = raw.get("line_item_product_code", raw.get("lineItem/ProductCode"))
+    if code is not None:
+        by_code = dict(zip(code.tolist(), frame["ServiceSubcategory"].tolist()))
+        assert by_code.get("AmazonEC2", "Virtual Machines") == "Virtual Machines"
+        assert by_code.get("AmazonS3", "Object Storage") == "Object Storage"
+    units = set(frame["PricingUnit"].dropna()) | set(frame["ConsumedUnit"].dropna())
+    assert units and not {"Hrs", "GB-Mo"} & units
+    assert {u for u in units if not FOCUS_UNIT.fullmatch(u)} <= {"64K-Chunks"}  # AWS's EBS direct API unit, kept
+
+
+def test_a_service_has_one_category_whatever_the_spelling_of_its_product_code():
+    """The anonymized CUR writes KMS's product code `awskms`: Security (and Secret Management) on every row,
+    API requests, keys and its tax alike, not a category guessed from each row's product family."""
+    [item] = load_focus_paths([LEGACY_CSV])
+    kms = item.frame[item.frame["ServiceName"] == "AWS Key Management Service"]
+    assert len(kms) == 52
+    assert set(kms["ServiceCategory"]) == {"Security"} and set(kms["ServiceSubcategory"]) == {"Secret Management"}
+    assert item.frame.groupby("ServiceName")["ServiceCategory"].nunique().eq(1).all()

@@ -363,3 +363,42 @@ def test_repeated_charges_at_volume_keep_both_totals(tmp_path):
     assert len(frames) == 50 * 29
     assert frames["BilledCost"].sum() == pytest.approx(raw_cost_sum(tmp_path / "big_actual.csv"), abs=0.005)
     assert frames["EffectiveCost"].sum() == pytest.approx(raw_cost_sum(tmp_path / "big_amortized.csv"), abs=0.005)
+
+
+def test_units_of_measure_become_focus_units_row_by_row():
+    """`1 Hour` is Hours, `10K` a block of 10,000 units, `1/Month` a rate; the quantity is left as Azure wrote it."""
+    [item] = load_focus_paths([ACTUAL])
+    raw = pd.read_csv(ACTUAL, dtype=str, encoding="utf-8-sig")
+    expected = raw["UnitOfMeasure"].map({"1 Hour": "Hours", "10K": "10000 Units", "1/Month": "Units/Month"})
+    assert expected.notna().all()
+    assert item.frame["PricingUnit"].tolist() == item.frame["ConsumedUnit"].tolist() == expected.tolist()
+    assert item.frame["PricingQuantity"].tolist() == raw["Quantity"].astype(float).tolist()
+
+
+@pytest.mark.parametrize("path", [p for p in HEADERSETS if p.name != "BOM.csv"] + VALUES, ids=lambda p: p.name)
+def test_costs_are_never_missing_and_usage_is_usage_based(path):
+    """FOCUS 1.2: ListCost and ContractedCost are never null; a charge with no unit price to compute one from
+    gets its BilledCost. Layouts without a Frequency column: a usage charge is usage-based."""
+    [loaded] = load_focus_paths([path])
+    frame = loaded.frame
+    assert frame[["ListCost", "ContractedCost"]].notna().all().all()
+    assert frame.loc[frame["ChargeCategory"] == "Usage", "ChargeFrequency"].eq("Usage-Based").all()
+
+
+def test_pay_as_you_go_list_cost_is_what_was_billed_and_contracted_cost_is_rate_times_quantity():
+    [loaded] = load_focus_paths([AZURE / "opencost" / "headersets" / "PayAsYouGo.csv"])
+    row = loaded.frame.iloc[0]
+    assert (row["BilledCost"], row["ListCost"]) == (0.075, 0.075)  # PreTaxCost; the file has no list price
+    assert row["ContractedCost"] == pytest.approx(3 * 0.025)  # UsageQuantity x ResourceRate
+
+
+def test_a_focus_1_0_focuscost_export_gets_a_service_subcategory_of_its_category():
+    from analysis.focus.schema import SUBCATEGORY_PARENT
+
+    [loaded] = load_focus_paths([FOCUS_COST])
+    frame = loaded.frame
+    raw = pd.read_csv(FOCUS_COST, dtype=str)
+    assert "ServiceSubcategory" not in raw
+    assert (frame["ServiceSubcategory"].map(SUBCATEGORY_PARENT) == frame["ServiceCategory"]).all()
+    vms = frame["ServiceName"].eq("Virtual Machines") & frame["ServiceCategory"].eq("Compute")
+    assert vms.any() and frame.loc[vms, "ServiceSubcategory"].eq("Virtual Machines").all()

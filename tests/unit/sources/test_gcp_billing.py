@@ -102,7 +102,7 @@ def test_the_parquet_export_loads_every_row_with_billed_and_effective_cost_to_th
     assert frame.loc[0, ["RegionId", "RegionName", "AvailabilityZone"]].tolist() == ["us-central1", "Iowa",
                                                                                     "us-central1-a"]
     assert frame.loc[0, ["ConsumedQuantity", "ConsumedUnit", "PricingQuantity", "PricingUnit"]].tolist() == [
-        3600, "seconds", 1, "Hours"]  # Google's pricing unit `hour` in FOCUS's unit format
+        3600, "Seconds", 1, "Hours"]  # Google's units `seconds`, `hour` in FOCUS's unit format
     assert frame.loc[[0, 4, 8, 10], "ServiceSubcategory"].tolist() == ["Virtual Machines", "Object Storage",
                                                                        "Relational Databases", "Other (Other)"]
     categories = frame.groupby("ServiceCategory")["BilledCost"].sum().round(4).to_dict()
@@ -355,7 +355,7 @@ def test_the_legacy_file_export_loads_with_services_skus_and_utc_days():
     first = frame.loc[0]
     assert (first["ServiceName"], first["ChargeDescription"], first["SkuId"]) == (
         "BigQuery", "Analysis", "com.google.cloud/services/big-query/Analysis")
-    assert (first["ConsumedQuantity"], first["ConsumedUnit"]) == (316965650432, "bytes")
+    assert (first["ConsumedQuantity"], first["ConsumedUnit"]) == (316965650432, "B")
     assert set(frame["SubAccountId"]) == {"215053207240"} and set(frame["BillingCurrency"]) == {"USD"}
     by_service = frame.groupby("ServiceName")["BilledCost"].sum()
     compute = sum((Decimal(i["cost"]["amount"]) for i in items if "/compute-engine/" in i["lineItemId"]), Decimal(0))

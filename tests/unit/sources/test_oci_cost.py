@@ -92,3 +92,18 @@ def test_the_command_loads_it_with_the_json_summary_last(tmp_path):
     assert summary["totals"]["USD"]["BilledCost"] == pytest.approx(1.8205, abs=0.0001)
 
 
+
+
+def test_each_service_has_one_subcategory_of_its_category_and_usage_is_usage_based():
+    from analysis.focus.schema import SUBCATEGORY_PARENT
+
+    [item] = load_focus_paths([REPORT])
+    frame = item.frame
+    raw = pd.read_csv(REPORT, dtype=str)
+    known = frame["ServiceSubcategory"].notna()
+    assert known.tolist() == raw["product/service"].notna().tolist()
+    assert (frame.loc[known, "ServiceSubcategory"].map(SUBCATEGORY_PARENT) == frame.loc[known, "ServiceCategory"]).all()
+    assert set(frame.loc[raw["product/service"].eq("COMPUTE"), "ServiceSubcategory"]) <= {"Virtual Machines"}
+    expected = raw.get("lineItem/isCorrection", pd.Series("false", index=raw.index)).str.lower().map(
+        {"true": "One-Time", "false": "Usage-Based"})
+    assert frame["ChargeFrequency"].tolist() == expected.tolist()
