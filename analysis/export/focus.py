@@ -15,6 +15,7 @@ name, fsynced, then renamed into place, and an existing file is replaced only wi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -113,11 +114,10 @@ def export_focus(cache: FocusCache, out_dir: Path, months: list[str] | None = No
         probe.unlink()
     except OSError as error:
         raise ExportError(f"Cannot write to {out_dir}: {error.strerror or error}. Nothing written.") from error
-    selected = lines.filter(month.isin(chosen))
-    table = focus_table(selected, exported_columns(con, selected))
+    columns = exported_columns(con, lines.filter(month.isin(chosen)))
     result = ExportResult()
     for m, path in targets.items():
-        rows, totals = _write(con, table.filter(billing_month(table) == m), path)
+        rows, totals = _write(con, focus_table(in_month(lines, m), columns), path)
         result.files.append({"path": str(path), "month": m, "rows": rows, "totals": totals})
     return result
 
@@ -126,6 +126,19 @@ def billing_month(t: ir.Table) -> ir.StringValue:
     """`YYYY-MM` of the row's billing period start, or of its charge period start when it has none."""
     start = t.BillingPeriodStart if "BillingPeriodStart" in t.columns else ibis.null("timestamp('UTC')")
     return start.fill_null(t.ChargePeriodStart).strftime("%Y-%m")
+
+
+def in_month(t: ir.Table, month: str) -> ir.Table:
+    """The rows of one billing month (as `billing_month`), as ranges the engine can match against the Parquet
+    files' statistics, so that each month reads only its own files."""
+    year, number = map(int, month.split("-"))
+    start = ibis.literal(dt.datetime(year, number, 1, tzinfo=dt.UTC))
+    end = ibis.literal(dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=dt.UTC))
+    charge = (t.ChargePeriodStart >= start) & (t.ChargePeriodStart < end)
+    if "BillingPeriodStart" not in t.columns:
+        return t.filter(charge)
+    billing = t.BillingPeriodStart
+    return t.filter(((billing >= start) & (billing < end)) | (billing.isnull() & charge))
 
 
 def exported_columns(con: ibis.BaseBackend, lines: ir.Table) -> list[str]:
