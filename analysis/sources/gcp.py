@@ -190,7 +190,8 @@ _TYPE_FROM_NAME = (  # credits.name -> type, for exports before credits.type (Ju
     ("sustained us", "SUSTAINED_USAGE_DISCOUNT"), ("free tier", "FREE_TIER"), ("free trial", "PROMOTION"),
     ("promotion", "PROMOTION"))
 CHARGE_CATEGORY = {"regular": "Usage", "tax": "Tax", "adjustment": "Adjustment", "rounding error": "Adjustment"}
-CHARGE_FREQUENCY = {"Usage": "Usage-Based", "Purchase": "Recurring", "Tax": "One-Time", "Adjustment": "One-Time"}
+CHARGE_FREQUENCY = {"Usage": "Usage-Based", "Purchase": "Recurring", "Tax": "One-Time", "Adjustment": "One-Time",
+                    "Credit": "One-Time"}
 _COMMITMENT_FEE = re.compile(r"(?i)^\s*commitment\b")  # `Commitment v1: Cpu in Americas for 1 Year`
 _BIGQUERY_TIME = re.compile(r"\s*UTC$")  # BigQuery writes TIMESTAMP as `2024-03-01 08:00:00 UTC`
 _EXPORT_MARKERS = frozenset({"billing_account_id", "export_time", "cost_type", "credits", "invoice", "invoice_month",
@@ -760,6 +761,9 @@ def convert_focus_export(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, li
     if service is not None and "servicesubcategory" not in folded:
         frame["ServiceSubcategory"] = _subcategory(to_text(frame[service]),
                                                    to_text(frame[category or "ServiceCategory"]))
+    if "chargefrequency" not in folded and "chargecategory" in folded:  # as for the BigQuery export
+        frame["ChargeFrequency"] = _mapped(to_text(frame[folded["chargecategory"]]),
+                                           CHARGE_FREQUENCY.get).set_axis(frame.index)
     for unit in ("pricingunit", "consumedunit"):  # Google's FOCUS table writes `hour`, `gibibyte hour`
         if unit in folded:
             frame[folded[unit]] = _pricing_unit(to_text(frame[folded[unit]])).set_axis(frame.index)

@@ -385,3 +385,16 @@ def test_the_command_loads_the_export_with_the_json_summary_last(tmp_path, path)
     assert summary["rows"] == 13 and summary["providers"] == ["Google Cloud"]
     assert summary["totals"]["USD"]["BilledCost"] == pytest.approx(6.91, abs=1e-9)
     assert summary["totals"]["USD"]["EffectiveCost"] == pytest.approx(6.91, abs=1e-9)
+
+
+def test_the_focus_export_gets_charge_frequency_and_focus_units_as_the_bigquery_export_does():
+    raw = pq.read_table(FOCUS).to_pandas()
+    assert "ChargeFrequency" not in raw
+    [item] = load_focus_paths([FOCUS])
+    frame = item.frame
+    expected = raw["ChargeCategory"].map({"Usage": "Usage-Based", "Purchase": "Recurring", "Tax": "One-Time",
+                                          "Adjustment": "One-Time", "Credit": "One-Time"})
+    assert expected.notna().all() and frame["ChargeFrequency"].tolist() == expected.tolist()
+    units = dict(zip(raw["PricingUnit"].dropna(), frame["PricingUnit"].dropna()))
+    assert units.get("hour", "Hours") == "Hours" and units.get("gibibyte hour", "GiB-Hours") == "GiB-Hours"
+    assert not {"hour", "gibibyte hour", "gibibyte month"} & set(frame["PricingUnit"].dropna())
