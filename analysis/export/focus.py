@@ -148,8 +148,10 @@ def exported_columns(con: ibis.BaseBackend, lines: ir.Table) -> list[str]:
     custom = sorted(c for c in lines.columns if c.startswith(CUSTOM_PREFIX) and c not in OURS
                     and not c.startswith(TAG_PREFIX))
     optional = [*focus, *custom]
-    counts = con.to_pyarrow(lines.aggregate(**{f"c{i}": lines[c].count() for i, c in enumerate(optional)}))
-    held = {c for i, c in enumerate(optional) if counts[f"c{i}"][0].as_py()}
+    held: set[str] = set()
+    if optional:
+        counts = con.to_pyarrow(lines.aggregate(**{f"c{i}": lines[c].count() for i, c in enumerate(optional)}))
+        held = {c for i, c in enumerate(optional) if counts[f"c{i}"][0].as_py()}
     return [c for c in COLUMNS if COLUMNS[c].mandatory or c in held] + [c for c in custom if c in held]
 
 
