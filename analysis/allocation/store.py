@@ -19,11 +19,18 @@ from analysis.store.workspace import Version, WorkspaceFile
 FILE_NAME = "allocation.yaml"
 
 
+class _RuleFile(WorkspaceFile):
+    """The rule file, refused (RulesError) unless valid."""
+
+    def validate(self, text: str) -> None:
+        parse_rules(text, self.path.name)
+
+
 class RuleStore:
     """`allocation.yaml` in a workspace folder; its saved versions in `.history/`."""
 
     def __init__(self, workspace: Path | str, name: str = FILE_NAME):
-        self.file = WorkspaceFile(workspace, name)
+        self.file = _RuleFile(workspace, name)
         self.workspace, self.path = self.file.workspace, self.file.path
 
     def read(self) -> tuple[str, str]:
@@ -32,9 +39,8 @@ class RuleStore:
 
     def save(self, text: str, expected: str) -> RuleSet:
         """Validate (RulesError: nothing written), then save if nobody saved since `expected`."""
-        rules = parse_rules(text, self.path.name)
         self.file.save(text, expected)
-        return rules
+        return parse_rules(text, self.path.name)
 
     def versions(self) -> list[Version]:
         """Saved versions, newest first."""
@@ -42,7 +48,8 @@ class RuleStore:
 
     def restore(self, version: str, expected: str) -> RuleSet:
         """Make a saved version current again."""
-        return self.save((self.file.history / Path(version).name).read_text(encoding="utf-8"), expected)
+        self.file.restore(version, expected)
+        return parse_rules((self.file.history / Path(version).name).read_text(encoding="utf-8"), self.path.name)
 
 
 def save_metric_table(workspace: Path | str, name: str, data: bytes) -> pd.DataFrame:

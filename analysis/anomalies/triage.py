@@ -90,7 +90,7 @@ def save_triage(workspace: Path | str, event: str, status: str, comment: str,
         return yaml.safe_dump({k: v.model_dump() for k, v in sorted(items.items())}, sort_keys=False,
                               allow_unicode=True)
 
-    WorkspaceFile(workspace, FILE_NAME).update(change)
+    WorkspaceFile(workspace, FILE_NAME, action="triage").update(change)
     return saved
 
 

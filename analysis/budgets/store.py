@@ -22,10 +22,9 @@ class BudgetStore(WorkspaceFile):
             raise BudgetError(f"{self.path.name} cannot be read ({error})") from error
         return parse_budgets(text, self.path.name), token
 
-    def save(self, text: str, expected: str) -> str:
-        """Validate (BudgetError: nothing written), then save if nobody saved since `expected`."""
+    def validate(self, text: str) -> None:
+        """BudgetError (nothing written) when the text is not a valid budget file."""
         parse_budgets(text, self.path.name)
-        return super().save(text, expected)
 
     def save_budgets(self, budgets: list[Budget], expected: str) -> str:
         """Save a list of budgets (names must stay unique) if nobody saved since `expected`."""

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from analysis.scenarios.model import Scenario, ScenarioError, dump_scenario, parse_scenario
+from analysis.store.audit import record
 from analysis.store.workspace import WorkspaceConflict, WorkspaceFile, token
 
 FOLDER = "scenarios"
@@ -25,8 +26,8 @@ class ScenarioStore:
         self.folder = Path(workspace) / FOLDER
 
     def file(self, name: str) -> WorkspaceFile:
-        """The workspace file of the scenario named `name`."""
-        return WorkspaceFile(self.folder, file_name(name))
+        """The workspace file of the scenario named `name` (audited in the workspace's trail)."""
+        return WorkspaceFile(self.folder, file_name(name), audit_folder=self.folder.parent)
 
     def scenarios(self) -> tuple[list[tuple[Scenario, str]], list[str]]:
         """Every readable scenario with its file's token, by name; and a message for each unreadable file."""
@@ -53,16 +54,20 @@ class ScenarioStore:
         target = self.file(scenario.name)
         renamed = replacing is not None and file_name(replacing) != target.path.name
         if (replacing is None or renamed) and target.read()[0]:
-            raise ScenarioError(f"scenario {scenario.name!r}, field name: another scenario is saved as "
-                                f"scenarios/{target.path.name}; choose another name")
+            error: Exception = ScenarioError(f"scenario {scenario.name!r}, field name: another scenario is saved "
+                                             f"as scenarios/{target.path.name}; choose another name")
+            record("save", target.target, False, expected, detail=str(error), folder=self.folder.parent)
+            raise error
         if replacing is None:
             return target.save(dump_scenario(scenario), token(""))
         if not renamed:
             return target.save(dump_scenario(scenario), expected)
         old = self.file(replacing)
         if old.read()[1] != expected:
-            raise WorkspaceConflict(f"scenarios/{old.path.name} was changed by someone else since you opened it; "
-                                    "your edit was not saved. Reload to see their version.")
+            error = WorkspaceConflict(f"scenarios/{old.path.name} was changed by someone else since you opened it; "
+                                      "your edit was not saved. Reload to see their version.")
+            record("save", old.target, False, expected, detail=str(error), folder=self.folder.parent)
+            raise error
         saved = target.save(dump_scenario(scenario), token(""))
         old.remove(expected)
         return saved

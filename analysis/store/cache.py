@@ -40,6 +40,7 @@ from analysis.focus.limits import LoadLimits
 from analysis.focus.schema import SOURCE_COLUMN, TAG_PREFIX, TAGGED_COLUMN
 from analysis.focus.summary import frame_summary, merge_summaries
 from analysis.sources.azure import cached_double_counts
+from analysis.store.audit import audited
 from analysis.store.files import atomic_write, file_lock, fsync
 from analysis.store.tables import DATE, LINES, daily_rollup
 from analysis.store.tag_columns import count_spellings, display_key, extract_tag_columns
@@ -223,9 +224,22 @@ class FocusCache:
         (an Azure FocusCost export and cost details of the same billing account and period) are loaded, with
         a warning in `warnings`. `dry_run` runs every check and reports, changing nothing.
         Raises CacheError (nothing changed) when the load is refused or cannot be written.
+        Unless a dry run, the load (refused or not) is recorded in the audit trail of the enclosing
+        `audit_to` block, as a sync (`kind` sync), a replace (`replace_all`) or a load.
         """
-        limits = limits or LoadLimits()
-        deliveries = list(deliveries)
+        deliveries, limits = list(deliveries), limits or LoadLimits()
+        if dry_run:
+            return self._load(deliveries, kind, replace_all, keep_both, True, limits)
+        action = "sync" if kind == "sync" else "replace" if replace_all else "load"
+        with audited(action, ", ".join(d.name for d in deliveries)) as change:
+            result = self._load(deliveries, kind, replace_all, keep_both, False, limits)
+            change.after = ", ".join(s.id for s in result.sources)
+            change.detail = "; ".join(result.messages())
+        return result
+
+    def _load(self, deliveries: list[Delivery], kind: str, replace_all: bool, keep_both: bool, dry_run: bool,
+              limits: LoadLimits) -> LoadResult:
+        """The load of `load`, under the cache's lock."""
         with self._locked(dry_run):
             manifest = self.manifest()
             base = [] if replace_all else [Source(**s) for s in manifest["sources"]]
@@ -269,8 +283,10 @@ class FocusCache:
         return self.load([delivery], kind=kind, replace_all=replace_all).sources[0]
 
     def remove_source(self, source_id: str) -> None:
-        """Drop one source; its Parquet files are deleted once no reader can still be using them."""
-        with self._locked():
+        """Drop one source; its Parquet files are deleted once no reader can still be using them. Recorded
+        in the audit trail of the enclosing `audit_to` block."""
+        name = next((s.name for s in self.sources() if s.id == source_id), source_id)
+        with audited("remove", name, before=source_id), self._locked():
             manifest = self.manifest()
             kept = [s for s in manifest["sources"] if s["id"] != source_id]
             if len(kept) == len(manifest["sources"]):

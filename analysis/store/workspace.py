@@ -6,6 +6,8 @@ says what changed (`WorkspaceConflict`). Writes are atomic (temporary file, fsyn
 the folder), so a failed or killed save leaves the previous file whole. Only after a successful save
 is the new version added to the bounded history (`.history/`, the last `KEEP` versions per file).
 Files are written readable by the group and others as the umask allows, like any project file.
+Every save, update, restore and remove, refused or not, is appended to the audit trail
+(`analysis.store.audit`) of the workspace, as done by whoever `as_user` names.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.store.audit import audited
 from analysis.store.files import atomic_write, file_lock
 
 SHIPPED_WORKSPACE = Path(__file__).resolve().parents[2] / "data" / "workspace"  # the repository's defaults
@@ -58,12 +61,25 @@ def token(text: str) -> str:
 
 
 class WorkspaceFile:
-    """A text file in the workspace folder with a lock, compare-and-swap saves and a bounded history."""
+    """A text file in the workspace folder with a lock, compare-and-swap saves and a bounded history.
 
-    def __init__(self, workspace: Path | str, name: str, keep: int = KEEP):
+    Its changes are recorded in the audit trail of `audit_folder` (default: the file's folder), a save
+    or an update under `action`. Subclasses check a text before it is saved by overriding `validate`.
+    """
+
+    def __init__(self, workspace: Path | str, name: str, keep: int = KEEP, *, action: str = "save",
+                 audit_folder: Path | str | None = None):
         self.workspace = Path(workspace)
         self.path = self.workspace / name
         self.keep = keep
+        self.action = action
+        self.audit_folder = Path(audit_folder) if audit_folder is not None else self.workspace
+
+    @property
+    def target(self) -> str:
+        """The file as the audit trail names it: its path in the audit folder."""
+        return self.path.relative_to(self.audit_folder).as_posix() if self.path.is_relative_to(
+            self.audit_folder) else self.path.name
 
     @property
     def history(self) -> Path:
@@ -74,31 +90,39 @@ class WorkspaceFile:
         text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
         return text, token(text)
 
-    def save(self, text: str, expected: str) -> str:
-        """Write `text` if the file still has token `expected`; returns the new token.
+    def validate(self, text: str) -> None:
+        """Raise an error naming the item and field when `text` may not be saved; any text by default."""
 
-        Raises WorkspaceConflict (nothing written) when someone saved meanwhile, and
-        WorkspaceWriteError (previous file kept) when the disk refuses the write.
+    def save(self, text: str, expected: str) -> str:
+        """Write `text` if it is valid and the file still has token `expected`; returns the new token.
+
+        Raises what `validate` raises and WorkspaceConflict (nothing written) when someone saved
+        meanwhile, and WorkspaceWriteError (previous file kept) when the disk refuses the write.
         """
-        with self._locked():
-            current, current_token = self.read()
-            if current_token != expected:
-                raise WorkspaceConflict(self._what_changed(expected, current))
-            self._write(current, text)
-        return token(text)
+        with audited(self.action, self.target, self.audit_folder, expected) as change:
+            self.validate(text)
+            with self._locked():
+                current, current_token = self.read()
+                if current_token != expected:
+                    raise WorkspaceConflict(self._what_changed(expected, current))
+                self._write(current, text)
+            change.after = saved = token(text)
+        return saved
 
     def update(self, change: Callable[[str], str]) -> str:
         """Read, change and write under the lock, so that `change` always sees the latest text."""
-        with self._locked():
-            current, _ = self.read()
+        with audited(self.action, self.target, self.audit_folder) as versions, self._locked():
+            current, versions.before = self.read()
             text = change(current)
+            self.validate(text)
             self._write(current, text)
-        return token(text)
+            versions.after = saved = token(text)
+        return saved
 
     def remove(self, expected: str) -> None:
         """Delete the file if it still has token `expected` (WorkspaceConflict otherwise); its last
         version stays in the history, so it can be restored."""
-        with self._locked():
+        with audited("remove", self.target, self.audit_folder, expected), self._locked():
             current, current_token = self.read()
             if current_token != expected:
                 raise WorkspaceConflict(self._what_changed(expected, current))
@@ -119,8 +143,11 @@ class WorkspaceFile:
         return sorted(found, key=lambda v: v.saved, reverse=True)
 
     def restore(self, version: str, expected: str) -> str:
-        """Make a saved version current again (a save like any other)."""
-        return self.save((self.history / Path(version).name).read_text(encoding="utf-8"), expected)
+        """Make a saved version current again (a save like any other, validated, recorded as a restore)."""
+        with audited("restore", self.target, self.audit_folder, expected) as change:
+            change.after = saved = self.save((self.history / Path(version).name).read_text(encoding="utf-8"),
+                                             expected)
+        return saved
 
     # ----- inside the lock ----------------------------------------------------------------
     def _write(self, current: str, text: str) -> None:

@@ -93,7 +93,6 @@ class SourcesStore(WorkspaceFile):
             raise SourcesError(f"{self.path.name} cannot be read ({error})") from error
         return parse_sources(text, self.path.name), token
 
-    def save(self, text: str, expected: str) -> str:
-        """Validate (SourcesError: nothing written), then save if nobody saved since `expected`."""
+    def validate(self, text: str) -> None:
+        """SourcesError (nothing written) when the text is not a valid sources file."""
         parse_sources(text, self.path.name)
-        return super().save(text, expected)
