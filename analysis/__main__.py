@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from analysis.access.acting import AccessRefused, acting, command_access
 from analysis.budgets import cli as budgets_cli
 from analysis.export import cli as export_cli
 from analysis.focus.limits import LoadLimits
@@ -19,7 +21,7 @@ from analysis.reports import cli as reports_cli
 from analysis.scenarios import cli as scenarios_cli
 from analysis.store.cache import DEFAULT_CACHE, CacheError, FocusCache
 from analysis.store.load import deliveries
-from analysis.store.workspace import SHIPPED_WORKSPACE
+from analysis.store.workspace import SHIPPED_WORKSPACE, workspace_folder
 from analysis.sync import cli as sync_cli
 from analysis.sync.locations import LocationError
 from analysis.sync.run import fetch_paths
@@ -184,9 +186,23 @@ def _forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+ADMIN_COMMANDS = ("load", "sample", "sync", "publish-snowflake")  # change what the cache holds
+
+
 def main(argv: list[str] | None = None) -> int:
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--workspace", type=Path)
+    given = first.parse_known_args(argv)[0].workspace
+    if given is not None:  # before the commands read their defaults from it
+        os.environ["FINOPS_WORKSPACE"] = str(given)
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache folder (default: data/cache)")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="workspace folder: rules, budgets, access (default: $FINOPS_WORKSPACE or data/workspace)")
+    parser.add_argument("--as", dest="as_user", metavar="EMAIL",
+                        help="run as this user, with the role and scope access.yaml gives them (default: the "
+                             "operator, with full access)")
+    parser.add_argument("--groups", default="", metavar="G1,G2", help="with --as: the user's groups")
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="validate FOCUS CSV/Parquet files or folders and add them to the cache")
     load.add_argument("--dry-run", action="store_true", help="run every check of a real load; change nothing")
@@ -242,7 +258,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The cache in {args.cache} is empty: load billing files first "
               "(python -m analysis load FILES) or build the sample (python -m analysis sample).", file=sys.stderr)
         return 2
-    return args.run(args)
+    workspace = workspace_folder()
+    try:
+        access = command_access(args.as_user, args.groups, workspace)
+        if args.command in ADMIN_COMMANDS and not access.may("load"):
+            raise AccessRefused(f"{access.who} may not run {args.command}: it changes the cache, which only an "
+                                "admin may do")
+    except AccessRefused as error:
+        print(f"Refused: {error}. Nothing changed.", file=sys.stderr)
+        return 3
+    with acting(access, workspace):
+        return args.run(args)
 
 
 if __name__ == "__main__":

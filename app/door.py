@@ -1,5 +1,7 @@
 """The one door from pages to data: typed functions over the query layer and the analyses, each cached on
-small keys (where the data lives and its version, the arguments, the allocation rules in use).
+small keys (where the data lives and its version, the signed-in user's restriction, the arguments, the
+allocation rules in use). Every query a page makes is computed on the user's rows only: the restriction is
+applied here, in the one door, never on the pages, and it is part of every cache key.
 
 The engine is DuckDB over the local cache, or Snowflake when `.streamlit/secrets.toml` has a
 `[snowflake]` section. Streamlit runs each session in its own thread: every thread queries DuckDB
@@ -17,7 +19,10 @@ from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
+from analysis.access.roles import OPERATOR, Access, identity_from_claims, resolve
+from analysis.access.store import AccessStore
 from analysis.allocation import queries as allocation_queries
 from analysis.allocation.rules import RulesError, RuleSet, parse_rules
 from analysis.allocation.split import load_metric_tables
@@ -29,6 +34,8 @@ from analysis.budgets.propose import propose_amount
 from analysis.dimensions import TOTAL, Dimension, is_allocation, is_tag, label
 from analysis.forecast import report
 from analysis.query import CostQueries, Filters, local_queries, snowflake_queries
+from analysis.query.acting import needs_rules
+from analysis.query.costs import Restriction
 from analysis.scenarios.engine import ScenarioResult
 from analysis.scenarios.engine import run as run_scenario
 from analysis.scenarios.model import Scenario
@@ -141,10 +148,13 @@ _CACHES: list = []
 
 
 def door(function: Callable[..., R]) -> Callable[..., R]:
-    """Make `function(q, *args)` a page-facing `function(*args)`, cached on the data's key, the
-    arguments and, when an argument names an allocation dimension, the saved rules' text."""
-    def run(root: str, version: int, rules_text: str | None, args: tuple) -> R:
+    """Make `function(q, *args)` a page-facing `function(*args)` run on the signed-in user's rows only, cached
+    on the data's key, the user's restriction, the arguments and, when an argument or the restriction names
+    an allocation dimension, the saved rules' text."""
+    def run(root: str, version: int, rules_text: str | None, restriction: Restriction | None, args: tuple) -> R:
         q = _queries(root, version, rules_text)
+        if restriction is not None:
+            q = q.restricted(restriction)
         if q.backend.name == "duckdb":
             return function(q, *args)
         with _SNOWFLAKE_LOCK:
@@ -156,9 +166,40 @@ def door(function: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(function)
     def page_facing(*args: object) -> R:
-        return cached(*_key(), saved_rules_text() if _uses_rules(args) else None, args)
+        restriction = user_restriction()
+        ruled = _uses_rules(args) or (restriction is not None and needs_rules(restriction))
+        return cached(*_key(), saved_rules_text() if ruled else None, restriction, args)
 
     return page_facing
+
+
+# ----- who is asking -----------------------------------------------------------------------
+def sign_in_configured() -> bool:
+    """Whether `.streamlit/secrets.toml` has an `[auth]` section (else the app is one person's, unrestricted)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, StreamlitSecretNotFoundError):
+        return False
+
+
+def current_access() -> Access:
+    """The user's role and scopes: the operator's (everything) without sign-in; nothing when signed out or
+    when no grant of access.yaml matches."""
+    if not sign_in_configured():
+        return OPERATOR
+    claims = st.user.to_dict() if st.user.is_logged_in else {}
+    if not claims:
+        return Access("(signed out)", "none", ())
+    access_file, _ = AccessStore(workspace()).access()
+    if access_file is None:
+        return Access(str(claims.get("email") or claims.get("name") or "unknown user"), "none", ())
+    return resolve(access_file, identity_from_claims(claims, access_file.groups_claim))
+
+
+def user_restriction() -> Restriction | None:
+    """The rows the current user may see, as the query layer takes them (None: every row)."""
+    access = current_access()
+    return None if access.whole_bill else access.scopes
 
 
 def forget() -> None:

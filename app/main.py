@@ -9,8 +9,10 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` only puts app/ on t
 
 import streamlit as st
 
-from app.door import engine_problem
+from analysis.store.audit import as_user, audit_to
+from app.door import engine_problem, workspace
 from app.filters import sidebar
+from app.sign_in import gate
 
 st.set_page_config(page_title="FinOps Workbench", page_icon=":material/savings:", layout="wide")
 
@@ -36,9 +38,11 @@ navigation = st.navigation(
         "Data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
     }
 )
+access = gate()
 problem = engine_problem()
 if problem:
     st.error(problem, icon=":material/cloud_off:")
     st.stop()
 st.session_state["view"] = sidebar()
-navigation.run()
+with audit_to(workspace()), as_user(access.who):  # every save of this run is recorded as this user's
+    navigation.run()

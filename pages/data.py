@@ -8,10 +8,12 @@ from analysis.store.cache import CacheError
 from analysis.store.load import load_uploads
 from app.door import cache, engine_name, forget
 from app.door import summary as loaded_summary
+from app.sign_in import require
 from app.sync_panel import sync_section
 from app.ui import empty_state, md, money, plural, utc_time
 
 st.title("Data")
+require("load", "see or change the loaded sources (an admin's task)")
 c = cache()
 manifest = c.manifest()
 summary = loaded_summary()
