@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from analysis.access.roles import OPERATOR, Access, identity_from_claims, resolve
+from analysis.access.roles import OPERATOR, Access, Identity, identity_from_claims, resolve
 from analysis.access.store import AccessStore
 from analysis.allocation import queries as allocation_queries
 from analysis.allocation.rules import RulesError, RuleSet, parse_rules
@@ -174,6 +174,7 @@ def door(function: Callable[..., R]) -> Callable[..., R]:
 
 
 # ----- who is asking -----------------------------------------------------------------------
+VIEW_AS = "view_as"  # session key: {"email", "groups"} of the user an admin previews the app as
 def sign_in_configured() -> bool:
     """Whether `.streamlit/secrets.toml` has an `[auth]` section (else the app is one person's, unrestricted)."""
     try:
@@ -184,7 +185,19 @@ def sign_in_configured() -> bool:
 
 def current_access() -> Access:
     """The user's role and scopes: the operator's (everything) without sign-in; nothing when signed out or
-    when no grant of access.yaml matches."""
+    when no grant of access.yaml matches. An admin previewing the app as someone else ("view as" on the
+    Access page) gets that user's access until they stop."""
+    real = signed_in_access()
+    preview = st.session_state.get(VIEW_AS)
+    if preview and real.may("access"):
+        access_file, _ = AccessStore(workspace()).access()
+        if access_file is not None:
+            return resolve(access_file, Identity(preview["email"], True, tuple(preview["groups"])))
+    return real
+
+
+def signed_in_access() -> Access:
+    """The access of whoever is signed in (the operator's without sign-in), ignoring any preview."""
     if not sign_in_configured():
         return OPERATOR
     claims = st.user.to_dict() if st.user.is_logged_in else {}

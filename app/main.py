@@ -35,8 +35,13 @@ navigation = st.navigation(
             st.Page(PAGES / "scenarios.py", title="Scenarios", icon=":material/alt_route:"),
             st.Page(PAGES / "reports.py", title="Reports", icon=":material/summarize:"),
         ],
-        "Data": [st.Page(PAGES / "data.py", title="Data", icon=":material/database:")],
-    }
+        "Data": [
+            st.Page(PAGES / "data.py", title="Data", icon=":material/database:"),
+            st.Page(PAGES / "access.py", title="Access", icon=":material/admin_panel_settings:"),
+            st.Page(PAGES / "audit.py", title="Audit", icon=":material/history:"),
+        ],
+    },
+    expanded=True,  # every page listed, not "View more"
 )
 access = gate()
 problem = engine_problem()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.access.roles import Access, Action
 from analysis.store.audit import as_user, record
-from app.door import current_access, sign_in_configured, workspace
+from app.door import VIEW_AS, current_access, sign_in_configured, workspace
 from app.ui import md
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -19,7 +19,7 @@ def gate() -> Access:
     """The user's access once they may use the app; stops the run with a sign-in or refusal page otherwise."""
     if not sign_in_configured():
         _open_notice()
-        return current_access()
+        return _preview(current_access())
     if len(str(st.secrets["auth"].get("cookie_secret", "")).encode()) < MIN_COOKIE_SECRET:
         st.error("Sign-in is configured without a strong cookie secret, so nobody can sign in: set `cookie_secret` "
                  f"in the [auth] section of .streamlit/secrets.toml to at least {MIN_COOKIE_SECRET} random bytes, "
@@ -47,6 +47,16 @@ def gate() -> Access:
         scope = "the whole bill" if access.whole_bill else "part of the bill"
         st.caption(f"Signed in as {md(access.who)} · {access.role} · sees {scope}")
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")
+    return _preview(access)
+
+
+def _preview(access: Access) -> Access:
+    """While an admin views the app as someone else: say so in the sidebar, with a way back."""
+    if st.session_state.get(VIEW_AS):
+        st.sidebar.warning(f"Viewing as {md(access.who)} ({access.role}): every page shows what they would see.",
+                           icon=":material/visibility:")
+        st.sidebar.button("Stop viewing as", icon=":material/close:", key="stop_view_as",
+                          on_click=lambda: st.session_state.pop(VIEW_AS, None))
     return access
 
 

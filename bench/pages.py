@@ -25,7 +25,8 @@ from tests.servers import streamlit_server
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [("", "Overview"), ("explore", "Explore"), ("tags", "Tags"), ("anomalies", "Anomalies"),
          ("forecast", "Forecast"), ("allocation", "Allocation"), ("showback", "Showback"), ("budgets", "Budgets"),
-         ("scenarios", "Scenarios"), ("reports", "Reports"), ("data", "Data")]
+         ("scenarios", "Scenarios"), ("reports", "Reports"), ("data", "Data"), ("access", "Access"),
+         ("audit", "Audit")]
 CHROMIUM = "/usr/bin/chromium"
 
 

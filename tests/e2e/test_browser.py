@@ -68,7 +68,7 @@ def test_every_page_opens_and_a_filter_changes_a_kpi(page, app_url):
     for link, title in (("Explore", "Explore"), ("Tags", "Tags"), ("Anomalies", "Anomalies"),
                         ("Forecast", "Forecast"), ("Allocation rules", "Allocation"), ("Showback", "Showback"),
                         ("Budgets", "Budgets"), ("Scenarios", "Scenarios"), ("Reports", "Reports"),
-                        ("Data", "Data")):
+                        ("Data", "Data"), ("Access", "Access"), ("Audit", "Audit")):
         page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=60_000)
         page.wait_for_load_state("networkidle")
