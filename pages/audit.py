@@ -34,7 +34,7 @@ c1.metric("Entries", f"{len(shown):,}", border=True)
 c2.metric("Refused or failed", f"{int((~shown['ok']).sum()):,}", border=True)
 c3.metric("People", f"{shown['who'].nunique():,}", border=True)
 table = shown.assign(at=shown["at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                     ok=shown["ok"].map({True: "yes", False: "no"}))
+                     ok=shown["ok"].map({True: "yes", False: "no"})).fillna({"before": "—", "after": "—"})
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"at": "When (UTC)", "who": "Who", "action": "Action", "target": "File or source",
                             "before": "Version before", "after": "Version after", "ok": "Done",
