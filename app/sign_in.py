@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.access.roles import Access, Action
+from analysis.scope import describe
 from analysis.store.audit import as_user, record
 from app.door import VIEW_AS, current_access, sign_in_configured, workspace
 from app.ui import md
@@ -45,7 +46,8 @@ def gate() -> Access:
         st.stop()
     with st.sidebar:
         scope = "the whole bill" if access.whole_bill else "part of the bill"
-        st.caption(f"Signed in as {md(access.who)} · {access.role} · sees {scope}")
+        rows = None if access.whole_bill else "Your rows: " + "; or ".join(md(describe(s)) for s in access.scopes)
+        st.caption(f"Signed in as {md(access.who)} · {access.role} · sees {scope}", help=rows)
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")
     return _preview(access)
 

@@ -103,8 +103,9 @@ def fakesnow_server() -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict) -> Iterator[str]:
-    """`python -m streamlit run app/main.py` on a free port; yields its URL once healthy."""
+def streamlit_server(env: dict, extra_args: list[str] | tuple[str, ...] = ()) -> Iterator[str]:
+    """`python -m streamlit run app/main.py` on a free port (with `extra_args`, e.g. `--secrets.files F`);
+    yields its URL once healthy."""
 
     def healthy(port: int) -> bool:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
@@ -112,9 +113,25 @@ def streamlit_server(env: dict) -> Iterator[str]:
 
     def args(port: int) -> list[str]:
         return [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true",
-                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+                *extra_args]
 
     with serve(args, healthy, "streamlit", env=env, timeout=90) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def oidc_provider() -> Iterator[str]:
+    """`oidc-provider-mock`, a real OpenID Connect provider (discovery, authorization form, token, userinfo
+    and end-session endpoints), on a free loopback port; yields its URL. Register users with
+    `PUT {url}/users/{sub}` and a JSON body of their claims; its form signs in whoever's `sub` is typed."""
+
+    def answers(port: int) -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1) as r:
+            return r.status == 200
+
+    with serve(lambda port: [sys.executable, "-m", "oidc_provider_mock", "-H", "127.0.0.1", "-p", str(port)],
+               answers, "oidc provider") as port:
         yield f"http://127.0.0.1:{port}"
 
 
