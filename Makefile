@@ -39,6 +39,7 @@ test: $(VENV)/.test chromium libreoffice data/cache/manifest.json
 
 bench: $(VENV)/.test
 	$(PY) -m bench.query
+	$(PY) -m bench.scope
 	$(PY) -m bench.anomalies
 	$(PY) -m bench.forecast
 	$(PY) -m bench.concurrency
