@@ -19,6 +19,7 @@ from analysis.focus.loader import FocusLoadError, load_focus_paths
 from analysis.query import local_queries
 from analysis.reports import cli as reports_cli
 from analysis.scenarios import cli as scenarios_cli
+from analysis.store.audit import as_user, audit_to, record
 from analysis.store.cache import DEFAULT_CACHE, CacheError, FocusCache
 from analysis.store.load import deliveries
 from analysis.store.workspace import SHIPPED_WORKSPACE, workspace_folder
@@ -262,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         access = command_access(args.as_user, args.groups, workspace)
         if args.command in ADMIN_COMMANDS and not access.may("load"):
+            with audit_to(workspace), as_user(access.who):
+                record("refused", args.command, ok=False, detail=f"the {access.role} role may not change the cache")
             raise AccessRefused(f"{access.who} may not run {args.command}: it changes the cache, which only an "
                                 "admin may do")
     except AccessRefused as error:

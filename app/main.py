@@ -15,6 +15,7 @@ from app.filters import sidebar
 from app.sign_in import gate
 
 st.set_page_config(page_title="FinOps Workbench", page_icon=":material/savings:", layout="wide")
+access = gate()  # before the navigation: a signed-out or refused user sees no page list
 
 PAGES = ROOT / "pages"
 navigation = st.navigation(
@@ -43,7 +44,6 @@ navigation = st.navigation(
     },
     expanded=True,  # every page listed, not "View more"
 )
-access = gate()
 problem = engine_problem()
 if problem:
     st.error(problem, icon=":material/cloud_off:")

@@ -9,7 +9,7 @@ import streamlit as st
 from analysis.access.roles import Access, Action
 from analysis.scope import describe
 from analysis.store.audit import as_user, record
-from app.door import VIEW_AS, current_access, sign_in_configured, workspace
+from app.door import VIEW_AS, current_access, sign_in_configured, signed_in_access, workspace
 from app.ui import md
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -32,7 +32,7 @@ def gate() -> Access:
         st.write("Sign in with your organisation's account to see the costs you are responsible for.")
         st.button("Sign in", icon=":material/login:", type="primary", on_click=st.login)
         st.stop()
-    access = current_access()
+    access = signed_in_access()
     if access.role == "none":
         if not st.session_state.get("refusal_recorded"):
             with as_user(access.who):
@@ -49,7 +49,7 @@ def gate() -> Access:
         rows = None if access.whole_bill else "Your rows: " + "; or ".join(md(describe(s)) for s in access.scopes)
         st.caption(f"Signed in as {md(access.who)} · {access.role} · sees {scope}", help=rows)
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="sign_out")
-    return _preview(access)
+    return _preview(current_access())
 
 
 def _preview(access: Access) -> Access:

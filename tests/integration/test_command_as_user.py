@@ -69,6 +69,9 @@ def test_a_viewer_may_not_change_the_cache_and_an_admin_by_group_may(sample_cach
                              text=True, timeout=300, check=False)
     assert refused.returncode == 3 and "carol@example.com may not run sample" in refused.stderr
     assert not (cache / "manifest.json").exists()
+    (entry,) = [json.loads(line) for line in (folder / "audit.jsonl").read_text().splitlines()]
+    assert (entry["who"], entry["action"], entry["target"], entry["ok"]) == ("carol@example.com", "refused", "sample",
+                                                                            False)
     allowed = subprocess.run([sys.executable, "-m", "analysis", "--cache", str(cache), "--workspace", str(folder),
                               "--as", "dana@example.com", "--groups", "staff,finops-admins", "sample", "--rows", "2000"],
                              cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
