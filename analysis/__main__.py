@@ -16,6 +16,7 @@ from analysis.budgets import cli as budgets_cli
 from analysis.export import cli as export_cli
 from analysis.focus.limits import LoadLimits
 from analysis.focus.loader import FocusLoadError, load_focus_paths
+from analysis.optimize import cli as optimize_cli
 from analysis.query import local_queries
 from analysis.reports import cli as reports_cli
 from analysis.scenarios import cli as scenarios_cli
@@ -235,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     alloc.set_defaults(run=_allocate)
     budgets_cli.add_parser(commands)
     scenarios_cli.add_parser(commands)
+    optimize_cli.add_parser(commands)
     reports_cli.add_parser(commands)
     export_cli.add_parser(commands)
     sync_cli.add_parser(commands)

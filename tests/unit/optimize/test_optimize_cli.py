@@ -1,0 +1,63 @@
+"""`python -m analysis optimize` as a script runs it: a table, then one JSON line whose figures are pandas'
+on the sample's last complete month; exit 2 with a message for a month without data."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _optimize(cache: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FINOPS_WORKSPACE": str(tmp_path / "workspace")}
+    return subprocess.run([sys.executable, "-m", "analysis", "--cache", str(cache), "optimize", *args],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_the_default_month_is_the_last_complete_one_and_its_figures_are_pandas(sample_cache, sample_frame, tmp_path):
+    done = _optimize(sample_cache.root, tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0] == "Commitment discounts, 2026-10 (USD)"  # the data ends on 2026-11-15
+    result = json.loads(lines[-1])
+    day = sample_frame["ChargePeriodStart"].dt.tz_localize(None)
+    f = sample_frame[(day >= "2026-10-01") & (day < "2026-11-01")]
+    rows = f[f["CommitmentDiscountStatus"].isin(["Used", "Unused"])]
+    cost = rows.groupby(["CommitmentDiscountId", "CommitmentDiscountStatus"])["EffectiveCost"].sum().unstack()
+    charges = f[~((f["ChargeCategory"] == "Purchase") & f["CommitmentDiscountId"].notna())]
+    assert result["month"] == "2026-10"
+    assert result["effective_savings_rate"] == pytest.approx(
+        1 - charges["EffectiveCost"].sum() / charges["ListCost"].sum(), abs=1e-6)
+    assert result["utilization"] == pytest.approx(cost["Used"].sum() / cost.to_numpy().sum(), abs=1e-6)
+    assert result["unused_cost"] == pytest.approx(cost["Unused"].sum(), abs=0.01)
+    assert {c["id"] for c in result["commitments"]} == set(cost.index)
+    for c in result["commitments"]:
+        used, unused = cost.loc[c["id"], "Used"], cost.loc[c["id"], "Unused"]
+        assert c["used_cost"] == pytest.approx(used, abs=0.01) and c["unused_cost"] == pytest.approx(unused, abs=0.01)
+        assert c["utilization"] == pytest.approx(used / (used + unused), abs=1e-6)
+        assert c["type"] and c["provider"] in {"AWS", "Microsoft", "Google Cloud"}
+    assert result["opportunities"] == [] and any("opportunities" in n for n in result["notes"])
+
+
+def test_a_month_without_data_exits_2_with_a_message(sample_cache, tmp_path):
+    done = _optimize(sample_cache.root, tmp_path, "--month", "2020-01")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "No billing data in 2020-01 (the data runs from 2025-06-01 to 2026-11-15)" in done.stderr
+
+
+def test_a_malformed_month_is_refused_by_the_parser(sample_cache, tmp_path):
+    done = _optimize(sample_cache.root, tmp_path, "--month", "October")
+    assert done.returncode == 2 and "expected YYYY-MM, got 'October'" in done.stderr
+
+
+def test_a_month_is_chosen_with_month(sample_cache, sample_frame, tmp_path):
+    done = _optimize(sample_cache.root, tmp_path, "--month", "2026-11")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    day = sample_frame["ChargePeriodStart"].dt.tz_localize(None)
+    unused = sample_frame[(day >= "2026-11-01") & (sample_frame["CommitmentDiscountStatus"] == "Unused")]
+    assert done.returncode == 0 and result["month"] == "2026-11" and len(result["commitments"]) == 4
+    assert result["unused_cost"] == pytest.approx(unused["EffectiveCost"].sum(), abs=0.01)
