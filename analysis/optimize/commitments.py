@@ -151,7 +151,7 @@ def coverage(q: CostQueries, filters: Filters) -> Coverage:
 
 def _sums(t: ir.Table) -> dict:
     row = t.aggregate(list=t.ListCost.sum().coalesce(0.0), effective=t.EffectiveCost.sum().coalesce(0.0),
-                      rows=t.count(), no_list=t.count(where=t.ListCost.isnull())).to_pandas().iloc[0]
+                      rows=t.count(), no_list=t.count(where=t.ListCost.isnull()).coalesce(0)).to_pandas().iloc[0]
     return {k: float(row[k]) if k in ("list", "effective") else int(row[k]) for k in row.index}
 
 
@@ -169,7 +169,8 @@ def savings(q: CostQueries, filters: Filters, by: tuple[str, ...] = ("ProviderNa
     keys = [_month(t)] * monthly + [q.expr(t, d).name(d) for d in by]
     sums = {"list_cost": t.ListCost.sum().coalesce(0.0), "contracted_cost": t.ContractedCost.sum().coalesce(0.0),
             "effective_cost": t.EffectiveCost.sum().coalesce(0.0), "rows": t.count(),
-            "no_list": t.count(where=t.ListCost.isnull()), "no_contracted": t.count(where=t.ContractedCost.isnull())}
+            "no_list": t.count(where=t.ListCost.isnull()).coalesce(0),  # a count over no rows is null on Snowflake
+            "no_contracted": t.count(where=t.ContractedCost.isnull()).coalesce(0)}
     g = t.group_by(keys).aggregate(**sums) if keys else t.aggregate(**sums)
     known_list, known_contracted = g.no_list == 0, g.no_contracted == 0
     nothing = ibis.null("float64")

@@ -29,7 +29,7 @@ NEEDED = ["CommitmentDiscountId", "CommitmentDiscountStatus", "CommitmentDiscoun
 EXAMPLES = sorted(SPEC_EXAMPLES.glob("commitment_discount_*/*.csv"))
 
 
-def _in(frame: pd.DataFrame, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
+def charged_in(frame: pd.DataFrame, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
     """The rows charged in [start, end), with every column the figures read (NaN where the file lacks it)."""
     out = frame.reindex(columns=list(dict.fromkeys([*frame.columns, *NEEDED])))
     day = out["ChargePeriodStart"].dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
@@ -128,12 +128,12 @@ def q(sample_cache):
 
 def test_the_sample_month_matches_pandas(q, sample_frame):
     filters = month_filters(MONTH, "USD")
-    assert_figures(q, filters, _in(sample_frame, filters.start, filters.end))
+    assert_figures(q, filters, charged_in(sample_frame, filters.start, filters.end))
 
 
 def test_a_scope_and_several_months_match_pandas(q, sample_frame):
     filters = Filters.of(dt.date(2026, 5, 1), dt.date(2026, 11, 1), "USD", ProviderName=["AWS"])
-    f = _in(sample_frame, filters.start, filters.end)
+    f = charged_in(sample_frame, filters.start, filters.end)
     assert_figures(q, filters, f[f["ProviderName"] == "AWS"])
     assert unused_by_month(q, filters)["month"].nunique() == 6
 
@@ -167,7 +167,7 @@ def _example(tmp_path: Path, path: Path) -> tuple:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_each_focus_commitment_example_matches_pandas(tmp_path, path):
     q, frame = _example(tmp_path, path)
-    assert_figures(q, Filters(), _in(frame))
+    assert_figures(q, Filters(), charged_in(frame))
 
 
 @pytest.mark.parametrize(("name", "basis", "share"), [
