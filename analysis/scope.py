@@ -110,6 +110,12 @@ def contains(outer: Scope, inner: Scope) -> bool:
     return all(d in given and set(given[d]) <= set(values) for d, values in outer)
 
 
+def inside_any(outers: tuple[Scope, ...] | None, inner: Scope) -> bool:
+    """True when `inner` lies inside one of `outers` (a user's scopes; None is the whole bill, as is an
+    empty scope among them; no scopes at all hold nothing)."""
+    return outers is None or any(contains(outer, inner) for outer in outers)
+
+
 def scoped(filters: Filters, scope: Scope) -> Filters:
     """`filters` narrowed to `scope` (the scope's values replace any filter on the same dimension)."""
     for dimension, values in scope:

@@ -7,6 +7,7 @@ import streamlit as st
 from analysis.anomalies.triage import STATUSES, Found, Triage, save_triage
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.door import scope_label, workspace
+from app.permits import can, cannot, refused
 from app.ui import md, utc_time
 
 
@@ -20,11 +21,17 @@ def triage_form(event, saved: Triage | None, found: Found | None, scope: dict[st
         st.caption(f"Triaged under the {scope_label(via_level)} monitor ({md(via_group)}, from {via_start}), "
                    "the same days; saving here records it for this monitor too.")
     shown_triage = saved or (inherited.triage if inherited else None)
+    if not can("edit"):
+        st.markdown(f"Status: **{shown_triage.status if shown_triage else 'new'}**"
+                    + (f" · {md(shown_triage.comment)}" if shown_triage and shown_triage.comment else ""))
+        cannot("edit", "triage anomalies")
+        return
     with st.form(f"triage_{event['id']}"):
         status = st.radio("Status", STATUSES, index=STATUSES.index(shown_triage.status) if shown_triage else 0,
                           horizontal=True)
         comment = st.text_area("Comment", shown_triage.comment if shown_triage else "", placeholder="What did you find?")
-        if st.form_submit_button("Save triage", icon=":material/save:"):
+        if (st.form_submit_button("Save triage", icon=":material/save:")
+                and not refused("edit", "triage anomalies", f"triage of {event['id']}")):
             seen = st.session_state.get("triage_seen", {}).get(event["id"], saved.updated if saved else "")
             try:
                 save_triage(workspace(), event["id"], status, comment, expected=seen,

@@ -14,15 +14,20 @@ from analysis.dimensions import ROLLUP_DIMENSIONS
 from analysis.scope import ScopeError, parse_scope, scope_text
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.door import proposed_budget, scope_problems
+from app.permits import can, cannot, outside, refused, sees
 from app.ui import md, money
 
 NEW = "(new budget)"
 MONTHS = list(range(1, 13))
+WHAT = "create, change or delete budgets"
 FIELDS = ("name", "scope", "metric", "period", "fy", "amount", "planned", "on_actual", "on_forecast", "owner")
 
 
 def _save(store: BudgetStore, budgets: list[Budget], done: str) -> None:
-    """Save the list against the version this page showed; say so, or why not."""
+    """Save the list against the version this page showed; say so, or why not (nothing saved for a user who
+    may not change budgets, as when the form was drawn for a role they no longer have)."""
+    if refused("edit", WHAT, store.path.name):
+        return
     try:
         st.session_state["bu_token"] = store.save_budgets(budgets, st.session_state["bu_token"])
     except WorkspaceConflict:
@@ -74,10 +79,14 @@ def _fields() -> dict:
 
 
 def editor(store: BudgetStore, budgets: list[Budget], view, as_of: dt.date, dimensions: tuple[str, ...]) -> None:
-    """Pick a budget (or a new one), edit it in a form, save or delete it; propose an amount from history."""
+    """Pick a budget the user may see (or a new one), edit it in a form, save or delete it; propose an amount
+    from history. `budgets` is the whole file: a save keeps the budgets the user may not see."""
     if "bu_done" in st.session_state:
         st.success(st.session_state.pop("bu_done"), icon=":material/check_circle:")
-    names = [NEW, *(b.name for b in budgets)]
+    if not can("edit"):
+        cannot("edit", WHAT)
+        return
+    names = [NEW, *(b.name for b in budgets if sees(b.scope))]
     if "bu_pending_pick" in st.session_state:  # a budget just saved: edit it next
         st.session_state["bu_edit"] = st.session_state.pop("bu_pending_pick")
     if st.session_state.get("bu_edit") not in names:
@@ -111,7 +120,8 @@ def editor(store: BudgetStore, budgets: list[Budget], view, as_of: dt.date, dime
         if st.button("Save budget", icon=":material/save:", type="primary"):
             try:
                 budget = validate_budget(_fields(), "budget")
-                problems = scope_problems(budget.scope, dimensions)
+                reason = outside(budget.scope)
+                problems = [reason] if reason else scope_problems(budget.scope, dimensions)
                 if problems:
                     raise BudgetError(f"budget {budget.name!r}, field scope: " + "; ".join(problems))
                 changed = replaced(budgets, budget, None if picked == NEW else picked)
@@ -156,19 +166,28 @@ def _proposal(view, as_of: dt.date) -> None:
 
 def sheet_panel(store: BudgetStore, budgets: list[Budget], dimensions: tuple[str, ...]) -> None:
     """Export the budgets as a sheet; import one with a preview and row-numbered errors before saving."""
+    hidden = {b.name.casefold() for b in budgets if not sees(b.scope)}
     c1, c2 = st.columns(2)
-    c1.download_button("Download the sheet (CSV)", sheet_csv(budgets), "budgets.csv", "text/csv",
+    c1.download_button("Download the sheet (CSV)", sheet_csv([b for b in budgets if sees(b.scope)]), "budgets.csv", "text/csv",
                        icon=":material/download:")
-    c2.download_button("Download the sheet (.xlsx)", sheet_xlsx(budgets), "budgets.xlsx",
+    c2.download_button("Download the sheet (.xlsx)", sheet_xlsx([b for b in budgets if sees(b.scope)]), "budgets.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
     st.caption("Columns: name, scope (dimension=value; dimension=value|value), metric, period, fiscal_year_start, "
                "period_key (empty: every period; 2027-01, 2027-Q1 or FY2027), amount, owner — one row per budget "
                "and period. Budgets in the sheet replace those of the same name; others are kept.")
+    if not can("edit"):
+        cannot("edit", "import budgets")
+        return
     upload = st.file_uploader("Import a sheet (CSV or .xlsx)", type=["csv", "xlsx"], key="bu_upload")
     if upload is None:
         return
     try:
         imported = sheet_budgets(read_sheet(upload.name, upload.getvalue()), budgets, upload.name)
+        problems = [f"budget {b.name!r}, field scope: {p}" for b in imported for p in [outside(b.scope)] if p]
+        problems += [f"budget {b.name!r}, field name: another budget has this name; choose another"
+                     for b in imported if b.name.casefold() in hidden]
+        if problems:
+            raise BudgetError(f"{upload.name}: " + "; ".join(problems))
         problems = [f"{b.name!r}: {p}" for b in imported for p in scope_problems(b.scope, dimensions)]
         if problems:
             raise BudgetError(f"{upload.name}: unknown scope in budget " + "; ".join(problems))

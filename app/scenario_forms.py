@@ -19,9 +19,11 @@ from analysis.scenarios.store import ScenarioStore
 from analysis.scope import ScopeError, parse_scope, scope_text
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError, token
 from app.door import scope_problems
+from app.permits import can, cannot, outside, refused, sees
 from app.ui import md
 
 NEW = "(new scenario)"
+WHAT = "create, change or delete scenarios"
 COLUMNS = ("kind", "scope", "from", "percent", "monthly", "provider", "service", "to_provider", "to_service",
            "price_ratio", "discount", "term_months", "compound")
 NUMBERS = ("percent", "monthly", "price_ratio", "discount", "term_months")
@@ -67,11 +69,24 @@ def rows_to_levers(rows: pd.DataFrame) -> list[dict]:
     return levers
 
 
+def visible(scenario: Scenario) -> bool:
+    """True when every lever's scope lies inside the user's scopes (else the scenario is another team's)."""
+    return all(sees(lever.scope) for lever in scenario.levers)
+
+
 def builder(store: ScenarioStore, saved: list[tuple[Scenario, str]], first_month: str,
             dimensions: tuple[str, ...]) -> None:
-    """Pick a scenario (or a new one), edit its levers, save or delete it."""
+    """Pick a scenario (or a new one), edit its levers, save or delete it; read them only, for a viewer."""
     if "sc_done" in st.session_state:
         st.success(st.session_state.pop("sc_done"), icon=":material/check_circle:")
+    if not can("edit"):
+        cannot("edit", WHAT)
+        if saved:
+            picked = st.selectbox("Levers of", [s.name for s, _ in saved], key="sc_read")
+            scenario = next(s for s, _ in saved if s.name == picked)
+            st.dataframe(lever_rows(scenario, first_month).dropna(axis=1, how="all"), hide_index=True,
+                         width="stretch")
+        return
     names = [NEW, *(s.name for s, _ in saved)]
     if "sc_pending_pick" in st.session_state:
         st.session_state["sc_edit"] = st.session_state.pop("sc_pending_pick")
@@ -114,7 +129,8 @@ def builder(store: ScenarioStore, saved: list[tuple[Scenario, str]], first_month
     if scenario is not None:
         left, right = st.columns([3, 1])
         sure = left.checkbox(f"Yes, delete {picked!r} (its last version stays in the history)", key="sc_sure")
-        if right.button("Delete scenario", icon=":material/delete:", disabled=not sure):
+        if (right.button("Delete scenario", icon=":material/delete:", disabled=not sure)
+                and not refused("edit", WHAT, f"scenario {picked}")):
             try:
                 store.remove(picked, seen)
             except (WorkspaceConflict, WorkspaceWriteError) as error:
@@ -126,10 +142,14 @@ def builder(store: ScenarioStore, saved: list[tuple[Scenario, str]], first_month
 
 def _save(store: ScenarioStore, fields: dict, rows: pd.DataFrame, picked: str, seen: str, first_month: str,
           dimensions: tuple[str, ...]) -> None:
+    if refused("edit", WHAT, f"scenario {picked if picked != NEW else fields['name']}"):
+        return
     try:
         scenario = validate_scenario({**fields, "levers": rows_to_levers(rows)}, "scenario")
         problems = [f"{lever_label(i, lever)}, field scope: {p}" for i, lever in enumerate(scenario.levers)
-                    for p in scope_problems(lever.scope, dimensions)]
+                    for p in [outside(lever.scope)] if p]
+        problems = problems or [f"{lever_label(i, lever)}, field scope: {p}" for i, lever in
+                                enumerate(scenario.levers) for p in scope_problems(lever.scope, dimensions)]
         problems += [f"{lever_label(i, lever)}, field from: {lever.start} is before the first month, {first_month}"
                      for i, lever in enumerate(scenario.levers) if lever.start < first_month]
         if problems:

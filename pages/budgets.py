@@ -11,6 +11,7 @@ from analysis.reports.excel import Chart
 from analysis.scope import describe
 from app import budget_forms, charts, url, workbook
 from app.door import allocation_dimensions, budget_status, scope_problems, workspace
+from app.permits import sees
 from app.ui import empty_state, md, money, page_view, short_money, whole_money_column
 from app.versions import versions_panel
 
@@ -26,6 +27,7 @@ except BudgetError as error:
     st.error(f"The saved budgets cannot be read: {md(error)}. Restore a saved version below or fix the file.")
     versions_panel(store, "bu_token", "bu_restored")
     st.stop()
+mine = [b for b in budgets if sees(b.scope)]  # other teams' budgets: neither names nor amounts shown
 st.session_state.setdefault("bu_token", token)  # the version this page showed: the base of the next save
 first, last = view.period
 url.seed("as_of", "bu_as_of", last, None, dt.date.fromisoformat, label="As of")
@@ -37,7 +39,7 @@ as_of = st.columns(4)[0].date_input("As of", min_value=first, max_value=last, ke
 dimensions = tuple(d.removeprefix("alloc:") for d in allocation_dimensions())
 rows, statuses = [], {}
 with st.spinner("Forecasting each budget's period…"):
-    for budget in budgets:
+    for budget in mine:
         problems = scope_problems(budget.scope, dimensions)
         if problems:
             rows.append({"name": budget.name, "scope": describe(budget.scope), "status": "scope problem",
@@ -48,13 +50,13 @@ with st.spinner("Forecasting each budget's period…"):
                      "actual": s.actual, "used": s.used, "forecast": s.forecast,
                      "interval": f"{short_money(s.lower, view.currency)} – {short_money(s.upper, view.currency)}",
                      "variance": s.variance, "status": s.status, "alerts": ", ".join(s.alerts)})
-if not budgets:
+if not mine:
     empty_state("No budgets yet. Create one below (or import your spreadsheet): a scope, a period and an amount, "
                 "with alert thresholds on actual and forecast spend.")
 else:
     table = pd.DataFrame(rows)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Budgets", len(budgets), border=True)
+    c1.metric("Budgets", len(mine), border=True)
     c2.metric("Over", int((table["status"] == "over").sum()), border=True, help="Actual to date above the amount.")
     c3.metric("At risk", int((table["status"] == "at risk").sum()), border=True,
               help="Forecast for the period end above the amount.")
@@ -76,7 +78,7 @@ else:
                      "variance": whole_money_column("Variance", cur, "Amount minus forecast: negative overruns."),
                      "status": st.column_config.TextColumn("Status", width=80), "alerts": st.column_config.TextColumn("Alerts crossed")})
     st.caption(f"Amounts in {cur}, whole units. Select a budget below for its burn chart.")
-    shown = [b.name for b in budgets if b.name in statuses]
+    shown = [b.name for b in mine if b.name in statuses]
     url.seed("budget", "bu_pick", shown[0] if shown else None, shown, label="Budget")
     url.publish({"as_of": as_of, "budget": st.session_state["bu_pick"]})
     if shown:
@@ -102,7 +104,7 @@ else:
             ("Burn", burn, workbook.money_spec(burn, view), [Chart(f"{s.budget.name}: {s.period.key}", "Day",
                                                                    ["actual", "forecast", "lower", "upper"], "line",
                                                                    view.metric)])],
-            kpis=[("Budgets", len(budgets), "number"), ("Over", int((table["status"] == "over").sum()), "number"),
+            kpis=[("Budgets", len(mine), "number"), ("Over", int((table["status"] == "over").sum()), "number"),
                   ("At risk", int((table["status"] == "at risk").sum()), "number")],
             extra=[("As of", as_of), ("Burn chart of", s.budget.name)], dated=False)
 

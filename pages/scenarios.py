@@ -13,6 +13,7 @@ from analysis.scenarios.store import ScenarioStore
 from analysis.scope import describe
 from app import charts, scenario_forms, url, workbook
 from app.door import allocation_dimensions, scenario_result, scope_problems, workspace
+from app.permits import sees
 from app.ui import empty_state, md, money, page_view, whole_money_column
 
 view = page_view("Scenarios")
@@ -22,13 +23,14 @@ st.caption("The baseline is the Forecast page's model by calendar month: the fir
            "scope when one is chosen; the sidebar's filters do not apply.")
 store = ScenarioStore(workspace())
 saved, unreadable = store.scenarios()
-for problem in unreadable:
+saved = [(s, t) for s, t in saved if scenario_forms.visible(s)]  # other teams' scenarios are not shown
+for problem in unreadable if sees(()) else ():  # file names are other teams' too
     st.warning(f"A scenario file cannot be read: {md(problem)}", icon=":material/warning:")
 last_day, cur = view.period[1], view.currency
 dimensions = tuple(d.removeprefix("alloc:") for d in allocation_dimensions())
 names = [s.name for s, _ in saved]
 try:
-    budgets = BudgetStore(workspace()).budgets()[0]
+    budgets = [b for b in BudgetStore(workspace()).budgets()[0] if sees(b.scope)]
 except BudgetError:
     budgets = []
 url.seed("compare", "sc_compare", names[:2], None, lambda text: text.split(","), label="Scenarios")

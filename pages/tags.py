@@ -14,8 +14,10 @@ from analysis.tags.policy import TagPolicy, TagPolicyError, load_policy, policy_
 from app import workbook
 from app.charts import horizontal_bars
 from app.door import cache, missing_tags, missing_tags_total, tag_coverage, untagged, workspace
+from app.permits import WHOLE_BILL, can, cannot, refused
 from app.ui import empty_state, md, money, money_column, page_view
 
+POLICY_WHAT = "change the required-tags policy (it holds for every team's resources)"
 view = page_view("Tags")
 cur = view.currency
 spellings = cache().manifest()["tag_spellings"]
@@ -70,16 +72,22 @@ except TagPolicyError as error:
     st.error(f"The saved policy could not be read, so the default is shown: {md(error)}")
     policy = TagPolicy()
 known = sorted({Dimension.of_tag_column(col).name for col in spellings} | set(policy.required))
-with st.form("policy"):
-    chosen = st.multiselect("Every resource must carry these tag keys", known, default=policy.required,
-                            accept_new_options=True)
-    if st.form_submit_button("Save policy", icon=":material/save:"):
-        try:
-            policy = TagPolicy(required=chosen)
-            shown_token = save_policy(workspace(), policy, st.session_state.get("policy_seen", shown_token))
-            st.success(f"Saved to {POLICY_FILE}: {md(', '.join(policy.required)) or 'no required keys'}.")
-        except (ValueError, WorkspaceConflict, WorkspaceWriteError) as error:
-            st.error(f"Not saved: {md(error)}")
+if not can("edit", WHOLE_BILL):  # the policy holds for every team's resources
+    st.markdown("Every resource must carry these tag keys: " + (", ".join(f"**{md(k)}**" for k in policy.required)
+                                                              or "none"))
+    cannot("edit", POLICY_WHAT)
+else:
+    with st.form("policy"):
+        chosen = st.multiselect("Every resource must carry these tag keys", known, default=policy.required,
+                                accept_new_options=True)
+        if (st.form_submit_button("Save policy", icon=":material/save:")
+                and not refused("edit", POLICY_WHAT, POLICY_FILE, WHOLE_BILL)):
+            try:
+                policy = TagPolicy(required=chosen)
+                shown_token = save_policy(workspace(), policy, st.session_state.get("policy_seen", shown_token))
+                st.success(f"Saved to {POLICY_FILE}: {md(', '.join(policy.required)) or 'no required keys'}.")
+            except (ValueError, WorkspaceConflict, WorkspaceWriteError) as error:
+                st.error(f"Not saved: {md(error)}")
 st.session_state["policy_seen"] = shown_token  # the version this page showed: the base of the next save
 
 violations = missing_tags(view.filters, tuple(policy.required), view.metric)

@@ -39,7 +39,7 @@ from analysis.query import CostQueries, Filters
 from analysis.query.costs import check_metric
 from analysis.reports.excel import MONTH, Block, Chart, TableSpec, WorkbookWriter
 from analysis.reports.safe_csv import download_name
-from analysis.scope import Scope, describe, intersect, scope_problems, scoped
+from analysis.scope import Scope, describe, inside_any, intersect, scope_problems, scoped
 from analysis.store.workspace import token
 
 DAY = dt.timedelta(days=1)
@@ -268,8 +268,11 @@ def finance_pack(q: CostQueries, month: str | dt.date | None = None, scope: Scop
     ctx.write_breakdown(book, "By account", ctx.breakdown(ACCOUNT_BY), ACCOUNT_BY)
     if rules is not None:
         ctx.write_showback(book, rules, inputs.metric_tables, totals[metric])
-    if inputs.budgets:
-        ctx.write_budgets(book, inputs.budgets, dimensions)
+    # A viewer of part of the bill gets only the budgets inside their scopes: another team's budget would be
+    # judged on this viewer's rows, and its name and amount are that team's.
+    budgets = [b for b in inputs.budgets if inside_any(q.restriction, b.scope)]
+    if budgets:
+        ctx.write_budgets(book, budgets, dimensions)
     ctx.write_forecast(book, forecast, history)
     ctx.write_anomalies(book, inputs)
     ctx.write_tags(book)
