@@ -36,7 +36,8 @@ def allocation(q: CostQueries, filters: Filters, rules: RuleSet, dimension: str,
                metrics: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Cost per month and owner of an allocation dimension (see `analysis.allocation.split`)."""
     check_metric(metric)
-    return allocate(q.filtered(filters, referenced(rules)), rules, dimension, metric, metrics)
+    return allocate(q.filtered(filters, referenced(rules)), rules, dimension, metric, metrics,
+                    check_targets=q.restriction is None)
 
 
 def rule_coverage(q: CostQueries, filters: Filters, rules: RuleSet, dimension: str,

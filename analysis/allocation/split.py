@@ -72,11 +72,13 @@ def _weights(item: SharedCost, month: pd.Timestamp, month_direct: pd.Series, una
 
 
 def allocate(table: ir.Table, rules: RuleSet, dimension: str, metric: str = "EffectiveCost",
-             metrics: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+             metrics: dict[str, pd.DataFrame] | None = None, check_targets: bool = True) -> pd.DataFrame:
     """Cost per month and owner in long form: `month, owner, kind (direct|shared), source, cost`.
 
     `source` is the shared-cost rule a shared amount came from. Runs one grouped query where
-    the data is, then splits the small result in pandas.
+    the data is, then splits the small result in pandas. `check_targets` refuses a shared cost whose
+    target owner has no rows; a user's restricted view lacks other teams' rows, so it does not check (a
+    target without rows there gets no proportional share).
     """
     dim = rules.dimension(dimension)
     month = table.ChargeDate.truncate("M").cast("date").name("month")
@@ -91,7 +93,7 @@ def allocate(table: ir.Table, rules: RuleSet, dimension: str, metric: str = "Eff
     known_owners = set(rows["owner"])
     months = set(direct.index.get_level_values("month"))
     for item in (s for s in rules.shared if s.dimension == dimension):
-        for target in (item.targets or []) + list(item.percentages or {}):
+        for target in (item.targets or []) + list(item.percentages or {}) if check_targets else ():
             if target not in known_owners:
                 raise RulesError(f"shared cost {item.name!r}, field 'targets': owner {target!r} does not exist "
                                  f"in dimension {dimension!r} for this data")

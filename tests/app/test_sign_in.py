@@ -102,3 +102,11 @@ def test_a_weak_cookie_secret_is_refused(signed_in):
     at = run({"is_logged_in": True, "email": "carol@example.com", "email_verified": True},
              auth=AUTH | {"cookie_secret": "too-short"})
     assert "without a strong cookie secret" in at.error[0].value and not at.metric
+
+
+def test_a_scoped_viewer_sees_showback_of_their_rows_without_naming_errors(signed_in):
+    run, _, _ = signed_in
+    at = run({"is_logged_in": True, "email": "carol@example.com", "email_verified": True}, "../pages/showback.py")
+    assert not at.exception
+    assert not [e.value for e in at.error], [e.value for e in at.error]
+    assert at.dataframe, "the showback table is shown"
