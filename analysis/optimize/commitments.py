@@ -157,8 +157,9 @@ def _sums(t: ir.Table) -> dict:
 
 def savings(q: CostQueries, filters: Filters, by: tuple[str, ...] = ("ProviderName",),
             monthly: bool = True) -> pd.DataFrame:
-    """Per month (`YYYY-MM`; without `monthly`, the whole period) and `by` value, over every charge except commitment purchases (ChargeCategory
-    Purchase with a `CommitmentDiscountId`, whose cost the Used and Unused rows already amortize):
+    """Per month (`YYYY-MM`; without `monthly`, the whole period) and `by` value, over every charge except
+    commitment purchases (ChargeCategory Purchase with a `CommitmentDiscountId`, whose cost the Used and Unused
+    rows already amortize):
 
     negotiated = Σ List − Σ Contracted, commitment = Σ Contracted − Σ Effective, total = Σ List − Σ Effective,
     savings_rate (the effective savings rate) = total / Σ List. A figure is NaN, with a `note`, when a cost it

@@ -61,3 +61,27 @@ def test_a_month_is_chosen_with_month(sample_cache, sample_frame, tmp_path):
     unused = sample_frame[(day >= "2026-11-01") & (sample_frame["CommitmentDiscountStatus"] == "Unused")]
     assert done.returncode == 0 and result["month"] == "2026-11" and len(result["commitments"]) == 4
     assert result["unused_cost"] == pytest.approx(unused["EffectiveCost"].sum(), abs=0.01)
+
+
+def test_as_a_viewer_scoped_to_one_provider_only_their_commitments_and_rate(sample_cache, sample_frame, tmp_path):
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "access.yaml").write_text("""default_role: none
+grants:
+  - who: {group: finops-admins}
+    role: admin
+  - who: {email: carol@example.com}
+    role: viewer
+    scope: {ProviderName: Microsoft}
+""")
+    done = subprocess.run([sys.executable, "-m", "analysis", "--cache", str(sample_cache.root), "--workspace",
+                           str(workspace), "--as", "carol@example.com", "optimize"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    day = sample_frame["ChargePeriodStart"].dt.tz_localize(None)
+    f = sample_frame[(day >= "2026-10-01") & (day < "2026-11-01") & (sample_frame["ProviderName"] == "Microsoft")]
+    charges = f[~((f["ChargeCategory"] == "Purchase") & f["CommitmentDiscountId"].notna())]
+    assert [c["provider"] for c in result["commitments"]] == ["Microsoft"]
+    assert result["effective_savings_rate"] == pytest.approx(
+        1 - charges["EffectiveCost"].sum() / charges["ListCost"].sum(), abs=1e-6)
