@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.anomalies.triage import TriageError, event_id, find_triage, load_triage
+from analysis.anomalies.triage import TriageError, event_id, find_triage, load_triage, view_key
 from analysis.dimensions import label
 from analysis.reports.excel import Chart
 from app import anomaly_panels, charts, url, workbook
@@ -16,6 +16,7 @@ from app.door import (
     scope_dimensions,
     scope_label,
     tag_keys,
+    user_restriction,
     workspace,
 )
 from app.ui import md, money, money_column, page_view, plural
@@ -55,9 +56,10 @@ except TriageError as error:
     st.error(f"Triage notes could not be read: {md(error)}")
     triage = {}
 group_of = (lambda row: row[level]) if by else (lambda row: TOTAL)
+viewer = view_key(user_restriction())  # a team's events are not the whole bill's: their triage is their own
 shown = shown.assign(
     group=[group_of(r) for _, r in shown.iterrows()],
-    id=[event_id(level, group_of(r), r["start"].date()) for _, r in shown.iterrows()],
+    id=[event_id(level, group_of(r), r["start"].date(), viewer) for _, r in shown.iterrows()],
 )
 found = {r["id"]: find_triage(triage, r["id"], {level: r["group"]} if by else {}, r["start"], r["end"])
          for _, r in shown.iterrows()}

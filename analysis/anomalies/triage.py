@@ -7,6 +7,7 @@ cause's top contributor), so that the same days under another monitor show the t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -39,9 +40,22 @@ class Found(NamedTuple):
     via: str | None
 
 
-def event_id(level: str, group: str, start: dt.date) -> str:
-    """A stable key for an event: level, group and first day."""
-    return f"{level}|{group}|{start:%Y-%m-%d}"
+def event_id(level: str, group: str, start: dt.date, view: str = "") -> str:
+    """A stable key for an event: level, group and first day, and the `view_key` of a restricted view (the same
+    day's total spend of one team is another event than the whole bill's)."""
+    return f"{level}|{group}|{start:%Y-%m-%d}" + (f"|{view}" if view else "")
+
+
+def view_key(restriction: object) -> str:
+    """A short name of a user's restriction for event ids ('' for the whole bill)."""
+    if restriction is None:
+        return ""
+    return "view-" + hashlib.sha256(repr(restriction).encode()).hexdigest()[:10]
+
+
+def _view_of(key: str) -> str:
+    last = key.rsplit("|", 1)[-1]
+    return last if last.startswith("view-") else ""
 
 
 def load_triage(workspace: Path | str) -> dict[str, Triage]:
@@ -52,12 +66,14 @@ def load_triage(workspace: Path | str) -> dict[str, Triage]:
 def find_triage(items: dict[str, Triage], event: str, scope: dict[str, str], start: dt.date,
                 end: dt.date) -> Found | None:
     """The event's own triage, else the latest one made under another monitor on overlapping days whose
-    known scope includes this event's (`{}` for the total, `{"ServiceName": "EC2"}` for a service...)."""
+    known scope includes this event's (`{}` for the total, `{"ServiceName": "EC2"}` for a service...), in the
+    same view (a team's triage is never shown to the whole bill's view, nor the other way round)."""
     if event in items:
         return Found(items[event], None)
     first, last = f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"
     matches = [(saved.updated, key) for key, saved in items.items()
-               if saved.start and saved.start <= last and saved.end >= first
+               if _view_of(key) == _view_of(event)
+               and saved.start and saved.start <= last and saved.end >= first
                and all(saved.scope.get(dim) == value for dim, value in scope.items())]
     if not matches:
         return None

@@ -26,7 +26,7 @@ from analysis.allocation.queries import allocation, problem_with, with_rules
 from analysis.allocation.rules import RulesError, RuleSet, parse_rules
 from analysis.allocation.split import by_owner, load_metric_tables
 from analysis.anomalies import monitor
-from analysis.anomalies.triage import Triage, TriageError, event_id, find_triage, load_triage
+from analysis.anomalies.triage import Triage, TriageError, event_id, find_triage, load_triage, view_key
 from analysis.budgets.evaluate import evaluate
 from analysis.budgets.model import FILE_NAME as BUDGETS_FILE
 from analysis.budgets.model import Budget, BudgetError, parse_budgets
@@ -549,7 +549,7 @@ class _Context:
             events = events[(events["end"] >= pd.Timestamp(m.start)) & (events["start"] <= pd.Timestamp(m.as_of))]
             for e in events.to_dict("records"):
                 group = str(e[level]) if by else TOTAL
-                found = find_triage(inputs.triage, event_id(level, group, e["start"].date()),
+                found = find_triage(inputs.triage, event_id(level, group, e["start"].date(), view_key(q.restriction)),
                                     {level: group} if by else {}, e["start"], e["end"])
                 cause = monitor.root_cause(q, history, self.metric, by, group if by else None, e["peak_day"],
                                            settings["usage_only"])
