@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app.ui import money
+from tests.access_files import write_scoped_access
 from tests.app.conftest import AS_OF, app_test, in_range
 from tests.conftest import SAMPLE_END
 
@@ -17,17 +18,8 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
 
 @pytest.fixture
 def signed_in(sample_cache, sample_frame, tmp_path, monkeypatch):
-    account = sample_frame[ACCOUNT].value_counts().index[0]
     workspace = tmp_path / "workspace"
-    workspace.mkdir()
-    (workspace / "access.yaml").write_text(f"""default_role: none
-grants:
-  - who: {{group: finops-admins}}
-    role: admin
-  - who: {{email: carol@example.com}}
-    role: viewer
-    scope: {{{ACCOUNT}: "{account}"}}
-""")
+    account = write_scoped_access(workspace, sample_frame)
     monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
     monkeypatch.setenv("FINOPS_WORKSPACE", str(workspace))
 

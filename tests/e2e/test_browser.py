@@ -5,15 +5,13 @@ import re
 import shutil
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
+from tests.e2e.conftest import CHROMIUM, FLAGS  # noqa: F401 (imported from here by other browser tests)
 from tests.fixture_paths import FIXTURES, SAMPLE_1000
 from tests.servers import streamlit_server
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +22,6 @@ def app_url(sample_cache, tmp_path_factory):
                FINOPS_WORKSPACE=str(tmp_path_factory.mktemp("workspace")))
     with streamlit_server(env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def page(app_url):
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        yield page
-        browser.close()
 
 
 def _no_exception(page) -> None:

@@ -15,16 +15,14 @@ import shutil
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from app.ui import money
+from tests.access_files import write_scoped_access
 from tests.conftest import SAMPLE_END
 from tests.servers import oidc_provider, streamlit_server
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 ACCOUNT = "SubAccountName"
 USERS = {  # sub -> the claims the provider puts in the ID token
     "carol": {"email": "carol@example.com", "email_verified": True, "name": "Carol", "groups": ["finance"]},
@@ -45,21 +43,13 @@ def account(sample_frame) -> str:
 
 
 @pytest.fixture(scope="module")
-def app_url(sample_cache, account, tmp_path_factory):
+def app_url(sample_cache, sample_frame, account, tmp_path_factory):
     """The app behind sign-in, at `http://localhost:<port>`: carol views one account, dana (by group) is admin."""
     root = tmp_path_factory.mktemp("sign-in")
     cache = root / "cache"
     shutil.copytree(sample_cache.root, cache)
     workspace = root / "workspace"
-    workspace.mkdir()
-    (workspace / "access.yaml").write_text(f"""default_role: none
-grants:
-  - who: {{group: finops-admins}}
-    role: admin
-  - who: {{email: carol@example.com}}
-    role: viewer
-    scope: {{{ACCOUNT}: "{account}"}}
-""")
+    assert write_scoped_access(workspace, sample_frame) == account
     with oidc_provider() as provider:
         for sub, claims in USERS.items():
             _put_user(provider, sub, claims)
@@ -74,15 +64,6 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
         env = dict(os.environ, FINOPS_CACHE_DIR=str(cache), FINOPS_WORKSPACE=str(workspace))
         with streamlit_server(env, ["--secrets.files", str(secrets_file)]) as url:
             yield url.replace("127.0.0.1", "localhost")
-
-
-@pytest.fixture(scope="module")
-def page(app_url):
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        yield page
-        browser.close()
 
 
 def _month_to_date(page) -> str:

@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+from tests.access_files import write_scoped_access
 from tests.conftest import ROOT
 
 ACCOUNT = "SubAccountName"
@@ -15,17 +16,8 @@ ACCOUNT = "SubAccountName"
 
 @pytest.fixture
 def workspace(tmp_path, sample_frame):
-    account = sample_frame[ACCOUNT].value_counts().index[0]
     folder = tmp_path / "workspace"
-    folder.mkdir()
-    (folder / "access.yaml").write_text(f"""default_role: none
-grants:
-  - who: {{group: finops-admins}}
-    role: admin
-  - who: {{email: carol@example.com}}
-    role: viewer
-    scope: {{{ACCOUNT}: "{account}"}}
-""")
+    account = write_scoped_access(folder, sample_frame)
     return folder, account
 
 
