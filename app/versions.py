@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.store.audit import read_audit
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.permits import WHOLE_BILL, can, cannot, refused
 from app.ui import md
@@ -17,13 +18,16 @@ def versions_panel(store, token_key: str, pending_key: str, shown: int = 20, res
     hands its text to the editor through `pending_key`."""
     restore = restore and can("edit", WHOLE_BILL)
     versions = store.versions()
+    authors = _authors(store.workspace)
     if versions and not restore:
         cannot("edit", WHAT)
     if not versions:
         st.caption("No saved versions yet: each save is kept here (the last 100).")
     for version in versions[:shown]:
         left, right = st.columns([4, 1])
-        left.write(f"Saved {version.saved:%Y-%m-%d %H:%M:%S} UTC · `{version.name}`")
+        who = authors.get(version.token, "")
+        left.write(f"Saved {version.saved:%Y-%m-%d %H:%M:%S} UTC" + (f" by {md(who)}" if who else "")
+                   + f" · `{version.name}`")
         if restore and right.button("Restore", key=f"restore_{version.name}"):
             if refused("edit", WHAT, store.path.name, WHOLE_BILL):
                 continue
@@ -34,3 +38,10 @@ def versions_panel(store, token_key: str, pending_key: str, shown: int = 20, res
             else:
                 st.session_state[pending_key], st.session_state[token_key] = store.read()
                 st.rerun()
+
+
+def _authors(workspace) -> dict[str, str]:
+    """Who saved each version (by the version's token), from the audit trail."""
+    trail = read_audit(workspace)
+    done = trail[trail["ok"] & trail["after"].notna()]
+    return dict(zip(done["after"], done["who"], strict=True))

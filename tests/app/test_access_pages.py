@@ -64,3 +64,17 @@ def test_an_admin_views_the_app_as_a_scoped_viewer_and_stops(admin, sample_frame
     back = data.switch_page("../pages/overview.py").run()
     whole = in_range(sample_frame, AS_OF.replace(day=1), SAMPLE_END)
     assert next(m for m in back.metric if m.label == "Month to date").value == money(float(whole["EffectiveCost"].sum()))
+
+
+def test_the_saved_versions_name_who_saved_them(admin):
+    from analysis.budgets.store import BudgetStore
+    from analysis.store.audit import as_user, audit_to
+
+    at, workspace = admin
+    store = BudgetStore(workspace)
+    with audit_to(workspace), as_user("bob@example.com"):
+        store.save("budgets:\n  - name: Cloud\n    amount: 1000\n", store.read()[1])
+    page = at.switch_page("../pages/budgets.py").run()
+    assert not page.exception
+    lines = [m.value.replace("\\", "").replace("\u2060", "") for m in page.markdown if m.value.startswith("Saved ")]
+    assert lines and lines[0].startswith("Saved ") and " by bob@example.com · " in lines[0]
