@@ -34,8 +34,17 @@ def problem_with(q: CostQueries, rules: RuleSet) -> str | None:
 
 def allocation(q: CostQueries, filters: Filters, rules: RuleSet, dimension: str, metric: str = "EffectiveCost",
                metrics: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Cost per month and owner of an allocation dimension (see `analysis.allocation.split`)."""
+    """Cost per month and owner of an allocation dimension (see `analysis.allocation.split`).
+
+    A user who sees only some owners of this dimension gets those owners' rows of the whole bill's split,
+    their share of shared costs included; any other restricted view is split on its own rows.
+    """
     check_metric(metric)
+    owners = q.owners_only(str(Dimension.allocation(dimension)))
+    if owners is not None:
+        whole, mine = owners
+        split = allocate(whole.filtered(filters, referenced(rules)), rules, dimension, metric, metrics)
+        return split[split["owner"].isin(mine)].reset_index(drop=True)
     return allocate(q.filtered(filters, referenced(rules)), rules, dimension, metric, metrics,
                     check_targets=q.restriction is None)
 

@@ -90,6 +90,18 @@ class CostQueries:
         out._currencies = None
         return out
 
+    def owners_only(self, dimension: str) -> tuple[CostQueries, set[str]] | None:
+        """For a user whose every scope is owners of allocation `dimension` (`alloc:Team: payments`): the
+        unrestricted queries and those owners, so that an allocation is split over the whole bill (their share
+        of shared costs included) and then cut to their owners; None for any other restriction."""
+        if not self.restriction or () in self.restriction:
+            return None
+        if any(len(scope) != 1 or scope[0][0] != dimension for scope in self.restriction):
+            return None
+        whole = self._copy(self.derived)
+        whole.restriction = None
+        return whole, {v for scope in self.restriction for v in scope[0][1]}
+
     def _copy(self, derived: dict[str, Derived]) -> CostQueries:
         out = CostQueries(self.backend, self.lines_table, self.daily_table, derived=derived, json_tags=self.json_tags,
                           restriction=self.restriction)

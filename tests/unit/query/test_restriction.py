@@ -93,3 +93,22 @@ def test_every_engine_opened_while_viewing_as_a_user_is_restricted(sample_cache,
     mine = sample_frame.loc[sample_frame[ACCOUNT] == name, "EffectiveCost"].sum()
     assert _money(inside.total(Filters(currency="USD"))) == _money(mine)
     assert _money(outside.total(Filters(currency="USD"))) == _money(sample_frame["EffectiveCost"].sum())
+
+
+def test_an_owner_scoped_view_gets_its_share_of_shared_costs(q):
+    from analysis.allocation.queries import allocation
+
+    rules = load_rules(ROOT / "data" / "workspace" / "allocation.yaml")
+    ruled = with_rules(q, rules)
+    name = rules.dimensions[0].name
+    whole = allocation(ruled, Filters(currency="USD"), rules, name)
+    shared = whole[whole["kind"] == "shared"]
+    owner = shared.groupby("owner")["cost"].sum().idxmax()  # an owner that receives shared costs
+    view = ruled.restricted((((f"alloc:{name}", (owner,)),),))
+    mine = allocation(view, Filters(currency="USD"), rules, name)
+    assert set(mine["owner"]) == {owner}
+    expected = whole[whole["owner"] == owner]
+    assert _money(mine["cost"].sum()) == _money(expected["cost"].sum())
+    assert _money(mine.loc[mine["kind"] == "shared", "cost"].sum()) > 0
+    account_view = ruled.restricted((((ACCOUNT, ("no-such-account",)),),))
+    assert allocation(account_view, Filters(currency="USD"), rules, name).empty
