@@ -308,3 +308,12 @@ def test_a_scoped_viewer_finds_no_other_account_on_the_visibility_pages(roles, s
     # the tables and charts did show accounts (the user's own), so the check above had something to find
     assert all(MINE in shown[page] for page in ("explore", "anomalies", "forecast")), \
         {page: MINE in texts for page, texts in shown.items()}
+
+
+@pytest.mark.parametrize("page", ["tags", "showback", "budgets", "scenarios", "reports", "allocation"])
+def test_a_scoped_viewer_finds_no_other_account_on_the_other_pages(roles, sample_frame, page):
+    run, _ = roles
+    others = set(sample_frame["SubAccountName"].unique()) - {MINE}
+    at = run(SCOPED_VIEWER, f"../pages/{page}.py")
+    assert not at.exception
+    assert not _texts(at) & others, _texts(at) & others
