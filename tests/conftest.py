@@ -1,6 +1,8 @@
 """Shared test set-up: the repository root on sys.path, fixture paths, and a small sample cache."""
 
 import datetime as dt
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -65,3 +67,17 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
     return files
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_workspace(tmp_path_factory):
+    """Commands the tests run, here or as subprocesses, use a copy of the shipped workspace (its rules, budgets
+    and scenarios), so that their saves and audit entries never land in the repository's data/workspace."""
+    if "FINOPS_WORKSPACE" in os.environ:
+        yield
+        return
+    copy = tmp_path_factory.mktemp("shipped") / "workspace"
+    shutil.copytree(ROOT / "data" / "workspace", copy, ignore=shutil.ignore_patterns(".history", "audit.jsonl"))
+    os.environ["FINOPS_WORKSPACE"] = str(copy)
+    yield
+    os.environ.pop("FINOPS_WORKSPACE", None)
