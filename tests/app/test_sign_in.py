@@ -102,3 +102,11 @@ def test_a_scoped_viewer_sees_showback_of_their_rows_without_naming_errors(signe
     assert not at.exception
     assert not [e.value for e in at.error], [e.value for e in at.error]
     assert at.dataframe, "the showback table is shown"
+
+
+@pytest.mark.parametrize("page", ["access", "audit"])
+def test_a_viewer_is_refused_the_admin_pages(signed_in, page):
+    run, _, _ = signed_in
+    at = run({"is_logged_in": True, "email": "carol@example.com", "email_verified": True}, f"../pages/{page}.py")
+    assert not at.exception
+    assert "Your role (viewer) may not" in at.error[0].value and not at.text_area and not at.dataframe
