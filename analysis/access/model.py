@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from analysis.scope import Scope, ScopeField
 from analysis.store.workspace import yaml_syntax_error
+from analysis.store.yaml_lists import validation_problems
 
 FILE_NAME = "access.yaml"
 Role = Literal["none", "viewer", "editor", "admin"]
@@ -149,21 +150,12 @@ def parse_access(text: str, source: str = FILE_NAME) -> AccessFile | None:
         try:
             Grant.model_validate(item)
         except ValidationError as error:
-            raise AccessError(f"{where}, {_problems(error)}") from error
+            raise AccessError(f"{where}, {validation_problems(error)}") from error
     try:
         access = AccessFile.model_validate(raw)
     except ValidationError as error:
-        raise AccessError(f"{source}, {_problems(error)}") from error
+        raise AccessError(f"{source}, {validation_problems(error)}") from error
     if not any(g.role == "admin" for g in access.grants):
         raise AccessError(f"{source}, field grants: no grant gives the admin role, so nobody could change access "
                           "again; keep at least one admin")
     return access
-
-
-def _problems(error: ValidationError) -> str:
-    out = []
-    for item in error.errors():
-        message = item["msg"].removeprefix("Value error, ")
-        field = ".".join(str(p) for p in item["loc"])
-        out.append(f"field {field}: {message}" if field and not message.startswith("field ") else message)
-    return "; ".join(dict.fromkeys(out))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from analysis.budgets.periods import BudgetPeriod, PeriodKind, period_of, period_of_key
 from analysis.scope import ScopeField, scope_yaml
-from analysis.store.workspace import yaml_syntax_error
+from analysis.store.yaml_lists import check_unique, named_items, validation_problems
 
 FILE_NAME = "budgets.yaml"
 
@@ -122,22 +122,11 @@ def _number(value: float) -> int | float:
 
 def parse_budgets(text: str, source: str = FILE_NAME) -> list[Budget]:
     """Budgets from YAML text (empty text: none); BudgetError names the file, the budget and the field."""
-    try:
-        raw = yaml.safe_load(text) if text.strip() else {"budgets": []}
-    except yaml.YAMLError as error:
-        raise BudgetError(yaml_syntax_error(error, source)) from error
-    if not isinstance(raw, dict) or set(raw) - {"budgets"} or not isinstance(raw.get("budgets") or [], list):
-        raise BudgetError(f"{source}: expected a mapping with one key, 'budgets', holding a list of budgets")
-    budgets, seen = [], set()
-    for index, item in enumerate(raw.get("budgets") or [], start=1):
-        name = item.get("name") if isinstance(item, dict) else None
-        where = f"{source}, budget {name!r}" if name else f"{source}, budget #{index}"
-        if not isinstance(item, dict):
-            raise BudgetError(f"{where}: expected a mapping of fields, found {type(item).__name__}")
+    budgets: list[Budget] = []
+    seen: set[str] = set()
+    for where, item in named_items(text, source, "budgets", "budget", BudgetError):
         budgets.append(validate_budget(item, where))
-        if budgets[-1].name.casefold() in seen:
-            raise BudgetError(f"{where}, field name: two budgets are named {budgets[-1].name!r}; names must be unique")
-        seen.add(budgets[-1].name.casefold())
+        check_unique(budgets[-1].name, seen, where, "budgets", BudgetError)
     return budgets
 
 
@@ -146,12 +135,7 @@ def validate_budget(fields: dict, where: str) -> Budget:
     try:
         return Budget.model_validate(fields)
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            message = item["msg"].removeprefix("Value error, ")
-            field = ".".join(str(p) for p in item["loc"])
-            problems.append(f"field {field}: {message}" if field else message)
-        raise BudgetError(f"{where}, " + "; ".join(dict.fromkeys(problems))) from error
+        raise BudgetError(f"{where}, {validation_problems(error)}") from error
 
 
 def dump_budgets(budgets: list[Budget]) -> str:

@@ -9,7 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from analysis.store.workspace import WorkspaceFile, yaml_syntax_error
+from analysis.store.workspace import WorkspaceFile
+from analysis.store.yaml_lists import check_unique, named_items, validation_problems
 from analysis.sync.locations import is_remote
 
 FILE_NAME = "sources.yaml"
@@ -45,18 +46,9 @@ class SyncSource(BaseModel):
 
 def parse_sources(text: str, source: str = FILE_NAME) -> list[SyncSource]:
     """Sources from YAML text (empty: none); SourcesError names the file, the source and the field."""
-    try:
-        raw = yaml.safe_load(text) if text.strip() else {"sources": []}
-    except yaml.YAMLError as error:
-        raise SourcesError(yaml_syntax_error(error, source)) from error
-    if not isinstance(raw, dict) or set(raw) - {"sources"} or not isinstance(raw.get("sources") or [], list):
-        raise SourcesError(f"{source}: expected a mapping with one key, 'sources', holding a list of sources")
-    out, seen = [], set()
-    for index, item in enumerate(raw.get("sources") or [], start=1):
-        name = item.get("name") if isinstance(item, dict) else None
-        where = f"{source}, source {name!r}" if name else f"{source}, source #{index}"
-        if not isinstance(item, dict):
-            raise SourcesError(f"{where}: expected a mapping of fields, found {type(item).__name__}")
+    out: list[SyncSource] = []
+    seen: set[str] = set()
+    for where, item in named_items(text, source, "sources", "source", SourcesError):
         secrets = [k for k in map(str, item) if any(w in k.lower() for w in _SECRET_WORDS)]
         if secrets:
             raise SourcesError(f"{where}, field {secrets[0]}: sources.yaml never holds secrets; S3 credentials come "
@@ -64,12 +56,8 @@ def parse_sources(text: str, source: str = FILE_NAME) -> list[SyncSource]:
         try:
             out.append(SyncSource.model_validate(item))
         except ValidationError as error:
-            problems = [f"field {'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                        for e in error.errors()]
-            raise SourcesError(f"{where}, " + "; ".join(dict.fromkeys(problems))) from error
-        if out[-1].name.casefold() in seen:
-            raise SourcesError(f"{where}, field name: two sources are named {out[-1].name!r}; names must be unique")
-        seen.add(out[-1].name.casefold())
+            raise SourcesError(f"{where}, {validation_problems(error)}") from error
+        check_unique(out[-1].name, seen, where, "sources", SourcesError)
     return out
 
 
