@@ -37,6 +37,15 @@ def why_not(action: Action, what: str) -> str:
     return f"you may not {what}: your access covers {_scopes(access)}, not the whole bill"
 
 
+def require(action: Action, what: str) -> None:
+    """Stop the page with a plain refusal when the user's role may not `action` (`what` says it in words)."""
+    access = current_access()
+    if not access.may(action):
+        st.error(f"Your role ({access.role}) may not {what}. Ask an administrator if you need to.",
+                 icon=":material/block:")
+        st.stop()
+
+
 def cannot(action: Action, what: str) -> None:
     """The short caption drawn where a form or button would be."""
     st.caption(f":material/lock: Read only: {why_not(action, what)}.")

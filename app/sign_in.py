@@ -1,12 +1,12 @@
 """Who is using the app: the sign-in gate (Streamlit's `st.login` with the `[auth]` identity provider of
 `.streamlit/secrets.toml`), the refusal page for a user without a grant, the signed-in user in the sidebar,
-the notice that an app without sign-in is open to everyone who can reach it, and role checks for pages."""
+and the notice that an app without sign-in is open to everyone who can reach it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from analysis.access.roles import Access, Action
+from analysis.access.roles import Access
 from analysis.scope import describe
 from analysis.store.audit import as_user, record
 from app.door import VIEW_AS, current_access, sign_in_configured, signed_in_access, workspace
@@ -60,15 +60,6 @@ def _preview(access: Access) -> Access:
         st.sidebar.button("Stop viewing as", icon=":material/close:", key="stop_view_as",
                           on_click=lambda: st.session_state.pop(VIEW_AS, None))
     return access
-
-
-def require(action: Action, what: str) -> None:
-    """Stop the page with a plain refusal when the user's role may not `action` (`what` says it in words)."""
-    access = current_access()
-    if not access.may(action):
-        st.error(f"Your role ({access.role}) may not {what}. Ask an administrator if you need to.",
-                 icon=":material/block:")
-        st.stop()
 
 
 def _open_notice() -> None:

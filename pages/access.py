@@ -10,7 +10,7 @@ from analysis.access.store import AccessStore
 from analysis.scope import describe
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.door import VIEW_AS, sign_in_configured, workspace
-from app.sign_in import require
+from app.permits import require
 from app.ui import md
 
 TEMPLATE = """default_role: none            # a signed-in user who matches no grant: none (refused) or viewer

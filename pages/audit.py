@@ -9,7 +9,7 @@ from analysis.reports.excel import TableSpec, view_workbook
 from analysis.reports.safe_csv import download_name, safe_csv
 from analysis.store.audit import ACTIONS, read_audit
 from app.door import workspace
-from app.sign_in import require
+from app.permits import require
 from app.ui import empty_state, md
 
 st.title("Audit")

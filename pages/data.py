@@ -8,7 +8,7 @@ from analysis.store.cache import CacheError
 from analysis.store.load import load_uploads
 from app.door import cache, engine_name, forget
 from app.door import summary as loaded_summary
-from app.sign_in import require
+from app.permits import require
 from app.sync_panel import sync_section
 from app.ui import empty_state, md, money, plural, utc_time
 
