@@ -3,10 +3,17 @@ history), each change recorded in the audit trail as an access change."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from analysis.access.model import FILE_NAME, AccessError, AccessFile, parse_access
 from analysis.store.workspace import WorkspaceFile
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str, source: str) -> AccessFile | None:
+    """The access file of a text, parsed once: the app asks for it on every query a page makes."""
+    return parse_access(text, source)
 
 
 class AccessStore(WorkspaceFile):
@@ -21,7 +28,7 @@ class AccessStore(WorkspaceFile):
             text, token = self.read()
         except (OSError, UnicodeDecodeError) as error:
             raise AccessError(f"{self.path.name} cannot be read ({error})") from error
-        return parse_access(text, self.path.name), token
+        return _parsed(text, self.path.name), token
 
     def validate(self, text: str) -> None:
         """AccessError (nothing written) when the text is not a valid access file, or leaves no admin."""
