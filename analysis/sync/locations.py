@@ -6,7 +6,9 @@ Every failure is a `LocationError` whose message names the location and what fai
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -87,7 +89,10 @@ class FolderLocation:
             raise LocationError(f"{self.url}: {key} could not be read ({error.strerror or error})") from error
 
     def download(self, key: str, target: Path) -> None:
-        target.write_bytes(self.read(key))
+        try:
+            shutil.copyfile(self.root / key, target)  # streamed: a month's file is never held in memory
+        except OSError as error:
+            raise LocationError(f"{self.url}: {key} could not be read ({error.strerror or error})") from error
 
     def resolve(self, uri: str) -> str:
         return uri.split("/", 3)[3] if is_remote(uri) else uri
@@ -157,8 +162,18 @@ class S3Location:
             raise LocationError(f"{self.url}: a manifest lists {uri}, outside this location")
         return key[len(start):]
 
-    def _errors(self, doing: str):
-        return _S3Errors(self.url, self.bucket, doing)
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Boto3 and connection failures while `doing` something, as `LocationError`s in plain words."""
+        try:
+            yield
+        except LocationError:
+            raise
+        except Exception as error:
+            message = _s3_problem(error, self.bucket, doing)
+            if message is None:
+                raise
+            raise LocationError(f"{self.url}: {message}") from error
 
 
 def _chunks(body) -> Iterator[bytes]:
@@ -166,42 +181,29 @@ def _chunks(body) -> Iterator[bytes]:
         yield chunk
 
 
-class _S3Errors:
-    """Turns boto3 and connection failures into `LocationError`s in plain words."""
+def _s3_problem(error: Exception, bucket: str, doing: str) -> str | None:
+    """What went wrong, in plain words; None for an error that is not about S3 or the connection."""
+    from botocore import exceptions as bx
 
-    def __init__(self, url: str, bucket: str, doing: str):
-        self.url, self.bucket, self.doing = url, bucket, doing
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, trace) -> bool:
-        if error is None or isinstance(error, LocationError):
-            return False
-        from botocore import exceptions as bx
-
-        if isinstance(error, (bx.NoCredentialsError, bx.PartialCredentialsError)):
-            message = ("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
-                       "or run where an instance or container role applies (credentials never go in sources.yaml)")
-        elif isinstance(error, bx.ClientError):
-            code = str(error.response.get("Error", {}).get("Code", ""))
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code == "NoSuchBucket":
-                message = f"the bucket {self.bucket!r} does not exist"
-            elif code in ("AccessDenied", "403", "AllAccessDisabled") or status == 403:
-                message = f"access denied while {self.doing} (the credentials in use may not read this bucket)"
-            elif code in ("NoSuchKey", "404") or status == 404:
-                message = f"not found while {self.doing}"
-            elif code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
-                message = f"the AWS credentials were refused ({code}) while {self.doing}"
-            else:
-                message = f"S3 refused {self.doing}: {code or status} {error.response.get('Error', {}).get('Message', '')}"
-        elif isinstance(error, (bx.EndpointConnectionError, bx.ConnectionClosedError, bx.ReadTimeoutError,
-                                bx.ConnectTimeoutError, bx.ResponseStreamingError, bx.IncompleteReadError,
-                                ConnectionError, TimeoutError)):
-            message = f"the connection failed while {self.doing} ({type(error).__name__})"
-        elif isinstance(error, bx.BotoCoreError | OSError):
-            message = f"{self.doing} failed: {error}"
-        else:
-            return False
-        raise LocationError(f"{self.url}: {message}") from error
+    if isinstance(error, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+        return ("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, "
+                "or run where an instance or container role applies (credentials never go in sources.yaml)")
+    if isinstance(error, bx.ClientError):
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code == "NoSuchBucket":
+            return f"the bucket {bucket!r} does not exist"
+        if code in ("AccessDenied", "403", "AllAccessDisabled") or status == 403:
+            return f"access denied while {doing} (the credentials in use may not read this bucket)"
+        if code in ("NoSuchKey", "404") or status == 404:
+            return f"not found while {doing}"
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
+            return f"the AWS credentials were refused ({code}) while {doing}"
+        return f"S3 refused {doing}: {code or status} {error.response.get('Error', {}).get('Message', '')}"
+    if isinstance(error, (bx.EndpointConnectionError, bx.ConnectionClosedError, bx.ReadTimeoutError,
+                          bx.ConnectTimeoutError, bx.ResponseStreamingError, bx.IncompleteReadError,
+                          ConnectionError, TimeoutError)):
+        return f"the connection failed while {doing} ({type(error).__name__})"
+    if isinstance(error, bx.BotoCoreError | OSError):
+        return f"{doing} failed: {error}"
+    return None
