@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -10,9 +11,18 @@ from analysis.focus.loader import LoadedFile, load_focus_paths
 from analysis.store.cache import Delivery, FocusCache, LoadResult, file_sha256
 
 
-def deliveries(loaded: list[LoadedFile]) -> list[Delivery]:
-    """Validated files as deliveries for `FocusCache.load`: name, frame, content hash, findings."""
-    return [Delivery(item.path.name, item.frames(), file_sha256(item.path),
+def deliveries(loaded: list[LoadedFile], label: str = "", delivery: str = "") -> list[Delivery]:
+    """Validated files as deliveries for `FocusCache.load`: name, frames, content hash, findings.
+
+    `label` goes before each file's name (`aws-focus · billing period 2025-03 · part-1.csv.gz`). `delivery`
+    names the delivery the files came in (a manifest's execution id), so that a re-delivery holding the same
+    bytes is still a new delivery rather than content already loaded.
+    """
+    def content(path: Path) -> str:
+        digest = file_sha256(path)
+        return hashlib.sha256(f"{digest}:{delivery}".encode()).hexdigest() if delivery else digest
+
+    return [Delivery(f"{label} · {item.path.name}" if label else item.path.name, item.frames(), content(item.path),
                      tuple(f"{f.severity}: {f}" for f in item.findings)) for item in loaded]
 
 

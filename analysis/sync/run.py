@@ -11,7 +11,6 @@ by name with what failed; nothing of the failing unit is committed, and the othe
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable
@@ -19,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.focus.loader import FocusLoadError, load_focus_paths
-from analysis.store.cache import CacheError, Delivery, FocusCache, file_sha256
+from analysis.store.cache import CacheError, FocusCache
 from analysis.store.files import atomic_write, file_lock
+from analysis.store.load import deliveries
 from analysis.sync.deliveries import Plan, Unit, plan
 from analysis.sync.locations import Location, LocationError, is_remote, open_location
 from analysis.sync.sources import SyncSource
@@ -140,16 +140,9 @@ def _read_unit(cache: FocusCache, location: Location, source: SyncSource, unit: 
     with tempfile.TemporaryDirectory(prefix="finops-sync-") as folder:
         paths = download(location, unit.files, Path(folder))
         loaded = load_focus_paths(paths)
-        batch = [Delivery(f"{source.name} · {unit.label} · {item.path.name}", item.frames(),
-                          _content_id(item.path, unit), tuple(f"{f.severity}: {f}" for f in item.findings))
-                 for item in loaded]
+        batch = deliveries(loaded, f"{source.name} · {unit.label}", unit.fingerprint)
         result = cache.load(batch, kind="sync")
     return result.summary["rows"], [str(r) for r in result.replaced]
-
-
-def _content_id(path: Path, unit: Unit) -> str:
-    """The file's content hash tied to its delivery: a re-delivery with the same bytes is still a delivery."""
-    return hashlib.sha256(f"{file_sha256(path)}:{unit.fingerprint}".encode()).hexdigest()
 
 
 def download(location: Location, files: Iterable, folder: Path) -> list[Path]:

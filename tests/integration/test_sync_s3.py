@@ -77,6 +77,11 @@ def test_first_sync_loads_the_second_reads_nothing_and_a_redelivered_month_repla
     state = sync_state(cache)["aws-focus"]
     assert state["units"]["2025-04"]["fingerprint"] == "exec-april-2" and state["last_error"] is None
 
+    deliver_export(aws, bucket, "2025-04", [7.0] * 3, "exec-april-3")  # the same bytes delivered again
+    fourth = sync(cache, [source]).results[0]
+    assert fourth.error is None and fourth.read == ["2025-04"]
+    assert _billed(cache) == Decimal("51.50")  # replaced, not refused as already loaded, not doubled
+
 
 def test_a_legacy_cur_prefix_is_read_through_its_manifest(aws, bucket, tmp_path):
     folder = "cur/daily/20181001-20181101"
