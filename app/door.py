@@ -26,7 +26,7 @@ from analysis.access.store import AccessStore
 from analysis.allocation import queries as allocation_queries
 from analysis.allocation.rules import RulesError, RuleSet, parse_rules
 from analysis.allocation.split import load_metric_tables
-from analysis.allocation.store import RuleStore
+from analysis.allocation.store import rules_in_use
 from analysis.anomalies import monitor
 from analysis.budgets.evaluate import BudgetStatus, evaluate
 from analysis.budgets.model import Budget
@@ -42,7 +42,7 @@ from analysis.scenarios.model import Scenario
 from analysis.scope import Scope
 from analysis.scope import scope_problems as _scope_problems
 from analysis.store.cache import DEFAULT_CACHE, FocusCache
-from analysis.store.workspace import SHIPPED_WORKSPACE, workspace_folder
+from analysis.store.workspace import workspace_folder
 from analysis.visibility import overview
 
 R = TypeVar("R")
@@ -86,8 +86,7 @@ def engine_problem() -> str | None:
 
 def saved_rules_text() -> str:
     """The saved allocation rules, or the shipped sample rules when none are saved yet."""
-    text, _ = RuleStore(workspace()).read()
-    return text or (SHIPPED_WORKSPACE / "allocation.yaml").read_text()
+    return rules_in_use(workspace())
 
 
 # ----- engines -----------------------------------------------------------------------------

@@ -10,10 +10,9 @@ from pathlib import Path
 from analysis.access.roles import OPERATOR, Access, Identity, resolve
 from analysis.access.store import AccessStore
 from analysis.allocation.rules import parse_rules
-from analysis.allocation.store import RuleStore
+from analysis.allocation.store import rules_in_use
 from analysis.query.acting import needs_rules, viewing_as
 from analysis.store.audit import as_user, audit_to, record
-from analysis.store.workspace import SHIPPED_WORKSPACE
 
 
 class AccessRefused(PermissionError):
@@ -49,7 +48,6 @@ def acting(access: Access, workspace: Path) -> Iterator[None]:
         if not access.whole_bill:
             rules = None
             if needs_rules(access.scopes):
-                text = RuleStore(workspace).read()[0] or (SHIPPED_WORKSPACE / "allocation.yaml").read_text()
-                rules = parse_rules(text)
+                rules = parse_rules(rules_in_use(workspace))
             stack.enter_context(viewing_as(access.scopes, rules))
         yield

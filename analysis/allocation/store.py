@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.allocation.rules import RuleSet, parse_rules
 from analysis.allocation.split import load_metric_table
 from analysis.store.files import atomic_write
-from analysis.store.workspace import Version, WorkspaceFile
+from analysis.store.workspace import SHIPPED_WORKSPACE, Version, WorkspaceFile
 
 FILE_NAME = "allocation.yaml"
 
@@ -70,3 +70,8 @@ def metric_table_names(workspace: Path | str) -> list[str]:
     """The metric tables saved in the workspace."""
     folder = Path(workspace)
     return sorted(p.name for p in folder.glob("*.csv")) if folder.exists() else []
+
+
+def rules_in_use(workspace: Path | str) -> str:
+    """The workspace's saved allocation rules, or the shipped sample rules when none are saved yet."""
+    return RuleStore(workspace).read()[0] or (SHIPPED_WORKSPACE / FILE_NAME).read_text()
