@@ -6,10 +6,10 @@ import io
 import os
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from analysis.store.cache import Delivery, FocusCache
-from tests.e2e.test_browser import CHROMIUM, FLAGS
+from tests.e2e.conftest import chromium_page
 from tests.reliability.test_bill_payloads import FORMULA, RULES, _bill
 from tests.servers import streamlit_server
 
@@ -28,9 +28,7 @@ def payload_url(tmp_path_factory):
 
 
 def test_explore_csv_neutralises_formulas_and_the_page_shows_names_as_written(payload_url, tmp_path):
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    with chromium_page(accept_downloads=True) as page:
         page.goto(f"{payload_url}/anomalies")
         heading = page.get_by_role("heading", name="![pwned](http")  # the literal text, not an image
         expect(heading).to_be_visible(timeout=90_000)
@@ -43,7 +41,6 @@ def test_explore_csv_neutralises_formulas_and_the_page_shows_names_as_written(pa
             button.click()
         data = download.value.path().read_text()
         name = download.value.suggested_filename
-        browser.close()
     assert name.startswith("spend_by_ServiceName_month_EffectiveCost_USD_") and "_to_" in name
     rows = list(csv.reader(io.StringIO(data)))
     services = {row[0] for row in rows[1:]}

@@ -7,7 +7,6 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, FLAGS  # noqa: F401 (imported from here by other browser tests)
 from tests.fixture_paths import FIXTURES, SAMPLE_1000
 from tests.servers import streamlit_server
 

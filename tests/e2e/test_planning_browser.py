@@ -8,10 +8,11 @@ import shutil
 import openpyxl
 import pytest
 import yaml
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT
-from tests.e2e.test_browser import CHROMIUM, FLAGS, _no_exception
+from tests.e2e.conftest import chromium_page
+from tests.e2e.test_browser import _no_exception
 from tests.servers import streamlit_server
 
 pytestmark = pytest.mark.e2e
@@ -34,9 +35,7 @@ def test_budgets_table_and_a_sheet_import(budgets_url, tmp_path):
     good = tmp_path / "plan.csv"
     good.write_text(HEADER + "Network,ServiceCategory=Networking,EffectiveCost,month,1,,40000,net@example.com\n"
                     + "Network,ServiceCategory=Networking,EffectiveCost,month,1,2026-12,45000,net@example.com\n")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    with chromium_page(width=1440) as page:
         page.goto(f"{url}/budgets")
         expect(page.get_by_role("heading", name="Budgets", exact=True)).to_be_visible(timeout=60_000)
         expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible(timeout=60_000)
@@ -68,7 +67,6 @@ def test_budgets_table_and_a_sheet_import(budgets_url, tmp_path):
         save.click()
         expect(page.locator("[data-testid='stAlertContentSuccess']")).to_contain_text("Imported 1 budget", timeout=30_000)
         _no_exception(page)
-        browser.close()
     saved = yaml.safe_load((workspace / "budgets.yaml").read_text())["budgets"]
     network = next(b for b in saved if b["name"] == "Network")
     assert network["amount"] == 40000 and network["amounts"] == {"2026-12": 45000}
@@ -78,9 +76,7 @@ def test_budgets_table_and_a_sheet_import(budgets_url, tmp_path):
 def test_scenarios_page_compares_the_examples_from_a_link(budgets_url):
     url, workspace = budgets_url
     shutil.copytree(ROOT / "data" / "workspace" / "scenarios", workspace / "scenarios", dirs_exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    with chromium_page(width=1440) as page:
         page.goto(f"{url}/scenarios?compare=Savings+plan+and+Azure+exit&months=6&budget=Whole+bill")
         expect(page.get_by_role("heading", name="Scenarios", exact=True)).to_be_visible(timeout=60_000)
         expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=60_000)
@@ -89,4 +85,3 @@ def test_scenarios_page_compares_the_examples_from_a_link(budgets_url):
         expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).to_contain_text("Savings plan and Azure exit")
         expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).not_to_contain_text("Compute growth")
         expect(page.get_by_text("is spread evenly over the months")).to_be_visible()  # a yearly budget, monthly
-        browser.close()
