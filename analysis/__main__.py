@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from analysis.access.acting import AccessRefused, acting, command_access
+from analysis.alerts import cli as alerts_cli
 from analysis.budgets import cli as budgets_cli
 from analysis.export import cli as export_cli
 from analysis.focus.limits import LoadLimits
@@ -240,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     reports_cli.add_parser(commands)
     export_cli.add_parser(commands)
     sync_cli.add_parser(commands)
+    alerts_cli.add_parser(commands)
     snow = commands.add_parser("publish-snowflake", help="copy the cache into Snowflake (focus_lines, focus_daily)")
     snow.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                       help="TOML file with a [snowflake] section (default: .streamlit/secrets.toml)")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from analysis.dimensions import METRICS, Dimension, is_tag
+from analysis.links import CHOICES  # URL parameter -> dimension of a multiselect filter
 from analysis.query import Filters
 from analysis.visibility.periods import PRESETS, preset_range
 from app.door import allocation_dimensions, existing, tag_labels, values
@@ -17,14 +18,6 @@ from app.door import tag_keys as data_tag_keys
 from app.ui import md
 
 DAY = dt.timedelta(days=1)
-# URL parameter -> dimension of a multiselect filter.
-CHOICES: dict[str, tuple[str, str]] = {
-    "provider": ("ProviderName", "Provider"),
-    "account": ("SubAccountName", "Sub-account"),
-    "category": ("ServiceCategory", "Service category"),
-    "service": ("ServiceName", "Service"),
-    "region": ("RegionId", "Region"),
-}
 SIDEBAR_PARAMS = {"start", "end", *CHOICES, "tag", "tagv", "alloc", "owner", "metric", "currency"}
 CUSTOM = "Custom range"
 NO_TAG = "(no tag filter)"

@@ -200,3 +200,87 @@ def dropping_proxy(upstream: str, marker: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Received(list):
+    """What a test server received, in order; `port` is where it listens."""
+
+    port: int = 0
+
+
+@contextlib.contextmanager
+def webhook_receiver(status: int = 200) -> Iterator[Received]:
+    """A real HTTP server on a free loopback port that answers every POST with `status` and keeps
+    (path, JSON body) of each in the yielded list."""
+    import http.server
+    import json
+    import threading
+
+    received = Received()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            received.append((self.path, json.loads(body)))
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    received.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def smtp_receiver(refuse: tuple[str, ...] = (), login: tuple[str, str] | None = None) -> Iterator[Received]:
+    """A real SMTP server (aiosmtpd) on a free loopback port keeping each accepted message as
+    (recipient, email.message.EmailMessage); it refuses the addresses in `refuse` (550) and, with `login`,
+    accepts only that user and password (AUTH without TLS, on loopback only)."""
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    received = Received()
+
+    class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.casefold() in refuse:
+                return "550 5.1.1 no such user here"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            received.extend((to, message) for to in envelope.rcpt_tos)
+            return "250 Message accepted"
+
+    def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == login
+        return AuthResult(success=ok, handled=False)
+
+    options = {"auth_require_tls": False, "authenticator": authenticator} if login else {}
+    for attempt in range(3):
+        controller = Controller(Handler(), hostname="127.0.0.1", port=free_port(), **options)
+        try:
+            controller.start()
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    received.port = controller.port
+    try:
+        yield received
+    finally:
+        controller.stop()

@@ -1,7 +1,7 @@
 """The audit trail: `audit.jsonl` in the workspace folder, one JSON object a line, only ever appended to.
 
 Each entry says when (`at`, UTC), who (`who`), what (`action`: save, restore, remove, load, replace, sync,
-triage, access change, sign-in refused, refused) on which file or source (`target`), the versions
+triage, access change, sign-in refused, refused, alert) on which file or source (`target`), the versions
 `before` and `after` (tokens or ids), whether it succeeded (`ok`) and plain words (`detail`) from which
 anything that looks like a credential or token is removed.
 
@@ -31,7 +31,7 @@ from analysis.store.files import fsync
 AUDIT_FILE = "audit.jsonl"
 OPERATOR = "operator"
 ACTIONS = ("save", "restore", "remove", "load", "replace", "sync", "triage", "access change", "sign-in refused",
-           "refused")
+           "refused", "alert")
 COLUMNS = ("at", "who", "action", "target", "before", "after", "ok", "detail")
 MAX_DETAIL = 1000
 

@@ -1,0 +1,1 @@
+"""Alerts: anomaly events and budget thresholds delivered once to webhooks and email (`python -m analysis alerts`)."""
