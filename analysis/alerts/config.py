@@ -86,6 +86,13 @@ class Smtp(_Strict):
 
     _name = field_validator("login")(_secret_name)
 
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9.-]+$", value):
+            raise ValueError("give a host name or address only (a login goes in the environment, named by 'login')")
+        return value
+
 
 class Email(_Strict):
     """Mail to each address in `to` (one message each: each recipient gets only what their access allows)."""

@@ -26,6 +26,7 @@ from tests.access_files import write_scoped_access
 from tests.conftest import ROOT, SAMPLE_END
 from tests.servers import free_port, smtp_receiver, webhook_receiver
 
+pytestmark = pytest.mark.integration
 SINCE = dt.date(2026, 9, 1)
 TOKEN = "T0KEN-s3cr3t-9f8e7d"  # in every webhook URL: it must never be printed or logged
 PASSWORD = "pa55-w0rd-1a2b3c"
