@@ -4,7 +4,10 @@ Larkspur Commerce (fictional) runs on AWS, Azure and Google Cloud: 15 sub-accoun
 have heavy-tailed sizes, lifetimes, growth, a weekend rhythm and messy tags; each (resource, day) is a Usage
 row whose noise is hashed from (seed, resource, day), so chunking does not change the data. Months add
 commitment purchases with their Used / Unused amortization, support, tax and credits; there is one refund.
-Anomalies sit on named resources, described by `sample_anomalies`.
+Anomalies sit on named resources, described by `sample_anomalies`. For the optimization figures: commitment
+rows carry FOCUS quantities, some non-production compute runs around the clock, a few resources keep costing
+with no consumption in the last weeks, and some AWS instances are of a previous generation (`x_current_generation`
+"No", as the CUR's `product/currentGeneration` says).
 """
 
 from __future__ import annotations
@@ -39,9 +42,15 @@ COLUMNS = [
     "RegionName",
     "AvailabilityZone", "ResourceId", "ResourceName", "ResourceType", "SkuId", "PricingCategory",
     "PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit", *NUMBERS[2:], *COMMITMENT_COLUMNS,
-    "CommitmentDiscountStatus", "Tags"]
-STRINGS = [c for c in COLUMNS if c not in TIMES and c not in NUMBERS and c != "ServiceSubcategory"]  # of a record
-DTYPES = {c: "str" for c in [*STRINGS, "ServiceSubcategory"]} | dict.fromkeys(NUMBERS, "float64") | dict.fromkeys(TIMES, "datetime64[us, UTC]")
+    "CommitmentDiscountStatus", "CommitmentDiscountQuantity", "CommitmentDiscountUnit", "Tags",
+    "x_current_generation"]
+QUANTITY = ["CommitmentDiscountQuantity", "CommitmentDiscountUnit"]  # set per row, not per resource
+STRINGS = [c for c in COLUMNS if c not in {*TIMES, *NUMBERS, *QUANTITY, "ServiceSubcategory"}]  # of a record
+DTYPES = ({c: "str" for c in [*STRINGS, "ServiceSubcategory", QUANTITY[1]]} | {QUANTITY[0]: "float64"}
+          | dict.fromkeys(NUMBERS, "float64") | dict.fromkeys(TIMES, "datetime64[us, UTC]"))
+# Instance types AWS lists as previous generation, for the current-generation SKUs the sample bills
+PREVIOUS_GENERATION = {"m6i.xlarge": "m4.xlarge", "c6i.2xlarge": "c4.2xlarge", "r6i.4xlarge": "r4.4xlarge",
+                       "db.r6g.xlarge": "db.r4.xlarge", "db.r6g.2xlarge": "db.r4.2xlarge"}
 
 # FOCUS ServiceSubcategory per service (one of its category's); commitments, support and tax get "Other (...)".
 SUBCATEGORY = {
@@ -182,6 +191,17 @@ COMM = [c | {"fields": [  # the values of COMMITMENT_COLUMNS
     c["name"], c["category"], c["type"]]} for c in _table(COMMITMENTS, "discount")]
 
 
+def _commitment_unit(c: int) -> tuple[str, float]:
+    """A commitment's FOCUS unit and what one unit costs after every discount: a spend commitment counts
+    dollars; a usage commitment counts hours of its service's smallest size (normalized, as AWS does)."""
+    cm = COMM[c]
+    if cm["category"] == "Spend":
+        return "USD", 1.0
+    service = SVC[_SVC[cm["service"]]]
+    negotiated = PROV[service["provider"]]["negotiated"]
+    return "Hours", service["price"] * (1 - negotiated) * (1 - cm["discount"])
+
+
 def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
@@ -278,6 +298,7 @@ def _plan(rows: int, end: dt.date | None, seed: int, months: int) -> _Plan:
     first, stop = np.concatenate([a_first, first[:n]]), np.concatenate([a_stop, stop[:n]])
     anchor = np.arange(len(svc)) < len(ANCH)
     num = _economics(rng, svc, acct, first, stop, anchor, n_days)
+    num |= _optimization_traits(np.random.default_rng([seed, 19]), num, anchor, n_days)
     num["key"] = _mix(np.arange(len(svc), dtype=np.uint64) + np.uint64(seed) * np.uint64(1 << 40))
     bounds = [*pd.date_range(start, last, freq="MS").date, _next_month(last)]
     calendar = [((a - start).days, min((b - start).days, n_days), a, b) for a, b in pairwise(bounds)]
@@ -326,6 +347,25 @@ def _economics(rng: np.random.Generator, svc: np.ndarray, acct: np.ndarray, firs
     return num
 
 
+def _optimization_traits(rng: np.random.Generator, num: dict[str, np.ndarray], anchor: np.ndarray,
+                         n_days: int) -> dict[str, np.ndarray]:
+    """What the optimization figures look for, drawn from their own generator so the rest stays as it was:
+    non-production on-demand compute left running over weekends (60 %), previous-generation instance types
+    (10 % of EC2 and RDS), and five on-demand hourly resources with cost but no consumption in the last weeks."""
+    svc, n = num["svc"], len(anchor)
+    category, unit = (np.array([s[k] for s in SVC])[svc] for k in ("category", "unit"))
+    nonprod = np.array([ACCT[a]["env"] != "prod" for a in num["acct"]])
+    on_demand = (num["commit"] < 0) & ~num["spot"] & ~anchor
+    clock = nonprod & on_demand & (category == "Compute") & (rng.random(n) < 0.6)
+    skus = [SVC[s]["skus"].split()[k] for s, k in zip(svc, num["sku"], strict=True)]
+    old = np.array([k in PREVIOUS_GENERATION for k in skus]) & ~anchor & (rng.random(n) < 0.1)
+    idle_from = np.full(n, n_days)
+    pool = np.flatnonzero(on_demand & (unit == "Hours") & (num["stop"] == n_days) & (num["first"] < n_days - 90))
+    idle = rng.choice(pool, size=min(5, len(pool)), replace=False)
+    idle_from[idle] = n_days - rng.integers(14, 45, len(idle))
+    return {"weekend": np.where(clock, 1.0, num["weekend"]), "old": old, "idle_from": idle_from}
+
+
 def _tags(account: dict, team: str, app: str, u: np.ndarray) -> str:
     """Tags as people write them: `Team` on Azure, `production` / `Prod`, `costcenter` on GCP, gaps."""
     provider, env = account["provider"], account["env"]
@@ -360,7 +400,11 @@ def _strings(rng: np.random.Generator, num: dict, anchor: np.ndarray) -> pd.Data
         if s["place"] == "g":
             region, region_name = "global", "Global"
         team = a["team"] if u[2, i] > 0.08 else teams[int(u[2, i] / 0.08 * len(teams))]
-        sku = s["skus"].split()[num["sku"][i]] + (" (spot)" if spot else "")
+        sku = s["skus"].split()[num["sku"][i]]
+        generation = None
+        if sku in PREVIOUS_GENERATION or sku in PREVIOUS_GENERATION.values():
+            sku, generation = (PREVIOUS_GENERATION[sku], "No") if num["old"][i] else (sku, "Yes")
+        sku += " (spot)" if spot else ""
         h = _h(s["name"] + sku).upper()
         price = np.format_float_positional(num["price"][i])
         records.append((
@@ -371,7 +415,7 @@ def _strings(rng: np.random.Generator, num: dict, anchor: np.ndarray) -> pd.Data
             {"AWS": h[:16], "Microsoft": f"DZH318Z0{h[:4]}/{h[4:8]}"}.get(p, f"{h[:4]}-{h[4:8]}-{h[8:12]}"),
             "Committed" if c >= 0 else "Dynamic" if spot else "Standard", s["unit"], s["unit"],
             *(COMM[c]["fields"] if c >= 0 else [None] * 4), "Used" if c >= 0 else None,
-            (None if i % 2 else "{}") if num["untagged"][i] else _tags(a, team, app, u[3:, i])))
+            (None if i % 2 else "{}") if num["untagged"][i] else _tags(a, team, app, u[3:, i]), generation))
     return pd.DataFrame.from_records(records, columns=STRINGS).astype("str")
 
 
@@ -420,12 +464,16 @@ def _month_charges(plan: _Plan, m: int, billed: np.ndarray, used: np.ndarray,
         buyer, fields = cm["accounts"].split()[0], dict(zip(COMMITMENT_COLUMNS, cm["fields"], strict=True))
         fields |= {"ResourceId": cm["fields"][0], "ResourceName": cm["name"], "ResourceType": cm["type"],
                    "ServiceCategory": SVC[_SVC[cm["service"]]]["category"]}
+        unit, unit_cost = _commitment_unit(c)
         purchase(buyer, cm["own_service"], level[c, d0] * days, **fields, EffectiveCost=0.0,
-                 ChargeDescription=f"{cm['name']}: monthly fee")
+                 ChargeDescription=f"{cm['name']}: monthly fee", CommitmentDiscountUnit=unit,
+                 CommitmentDiscountQuantity=level[c, d0] * days / unit_cost)
         out += [_charge(plan, buyer, d, cm["own_service"], 0.0, **fields, ChargeCategory="Usage",
                         ChargeFrequency="Usage-Based", ChargeDescription=f"{cm['name']}: unused commitment",
                         PricingCategory="Committed", CommitmentDiscountStatus="Unused",
-                        EffectiveCost=level[c, d] - used[c, d]) for d in range(d0, d1)]
+                        EffectiveCost=level[c, d] - used[c, d], CommitmentDiscountUnit=unit,
+                        CommitmentDiscountQuantity=(level[c, d] - used[c, d]) / unit_cost)
+                for d in range(d0, d1)]
     # AWS Business support: 10/7/5/3 % tiers on the expected AWS bill (always above the $250k tier here)
     aws = sum(s["budget"] * math.exp(s["growth"] * (d0 + 15)) for s in SVC if s["provider"] == "AWS")
     purchase("shared-network", "AWS Support (Business)", 14_400 + 0.03 * (aws * days - 250_000),
@@ -449,12 +497,16 @@ def _usage_frame(plan: _Plan, rr: np.ndarray, dd: np.ndarray, cost: np.ndarray,
                  period: tuple[dt.date, dt.date]) -> pd.DataFrame:
     n, price, factor = plan.num, plan.num["price"][rr], plan.num["contracted"][rr]
     bounds = pd.DatetimeIndex(period).tz_localize("UTC").as_unit("us")
+    effective = cost * factor * n["effective"][rr]
+    units, commit = [_commitment_unit(c) for c in range(len(COMM))], n["commit"][rr]  # -1: not covered
     frame = plan.res.take(rr).reset_index(drop=True).assign(
         BillingPeriodStart=bounds[[0]].repeat(len(rr)), BillingPeriodEnd=bounds[[1]].repeat(len(rr)),
         ChargePeriodStart=plan.stamps.take(dd), ChargePeriodEnd=plan.stamps.take(dd + 1), ListUnitPrice=price,
-        PricingQuantity=cost / price, ConsumedQuantity=cost / price, ContractedUnitPrice=price * factor,
-        ListCost=cost, ContractedCost=cost * factor, BilledCost=cost * factor * n["billed"][rr],
-        EffectiveCost=cost * factor * n["effective"][rr])
+        PricingQuantity=cost / price, ConsumedQuantity=np.where(dd < n["idle_from"][rr], cost / price, 0.0),
+        ContractedUnitPrice=price * factor, ListCost=cost, ContractedCost=cost * factor,
+        BilledCost=cost * factor * n["billed"][rr], EffectiveCost=effective,
+        CommitmentDiscountQuantity=effective / np.array([u[1] for u in units] + [np.nan])[commit],
+        CommitmentDiscountUnit=np.array([u[0] for u in units] + [None], dtype=object)[commit])
     return _with_subcategory(frame)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -140,8 +141,12 @@ def test_a_scope_and_several_months_match_pandas(q, sample_frame):
 
 def test_the_sample_figures_are_what_a_reader_would_expect(q):
     view = commitment_view(q, month_filters(MONTH, "USD"))
-    assert len(view.commitments) == 4 and set(view.commitments["basis"]) == {"cost"}  # the sample has no quantities
-    assert view.commitments["utilization"].between(0.5, 1.0).all()
+    c = view.commitments
+    assert len(c) == 4 and set(c["basis"]) == {"quantity"} and set(c["unit"]) == {"USD", "Hours"}
+    # every commitment of the sample has one price per unit, so its quantity and cost bases agree
+    assert np.allclose(c["utilization"], c["used_cost"] / (c["used_cost"] + c["unused_cost"]), atol=1e-9)
+    low, *rest = sorted(c["utilization"])
+    assert low < 0.8 and min(rest) > 0.85  # one savings plan left partly idle by a decommissioned fleet
     assert view.coverage.basis == "ListCost" and 0 < view.coverage.share.value < 1
     assert 0 < view.savings_rate.value < 0.2 and view.notes == []
 

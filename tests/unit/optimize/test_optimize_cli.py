@@ -1,6 +1,7 @@
 """`python -m analysis optimize` as a script runs it: a table, then one JSON line whose figures are pandas'
 on the sample's last complete month; exit 2 with a message for a month without data."""
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -8,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from analysis.optimize.opportunities import Assumptions
+from tests.unit.optimize.test_opportunities import expected
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -40,7 +44,24 @@ def test_the_default_month_is_the_last_complete_one_and_its_figures_are_pandas(s
         assert c["used_cost"] == pytest.approx(used, abs=0.01) and c["unused_cost"] == pytest.approx(unused, abs=0.01)
         assert c["utilization"] == pytest.approx(used / (used + unused), abs=1e-6)
         assert c["type"] and c["provider"] in {"AWS", "Microsoft", "Google Cloud"}
-    assert result["opportunities"] == [] and any("opportunities" in n for n in result["notes"])
+    wanted = expected(sample_frame, dt.date(2026, 11, 1), Assumptions(lookback_days=31))  # the whole month
+    got = {(o["kind"], o["scope"]): o["monthly_savings"] for o in result["opportunities"]}
+    assert got == {k: pytest.approx(round(v, 2), abs=0.006) for k, v in wanted.items()}
+    assert [o["monthly_savings"] for o in result["opportunities"]] == sorted(got.values(), reverse=True)
+    assert result["notes"] == [] and "Opportunities from 2026-10-01 to 2026-10-31" in done.stdout
+
+
+def test_assumptions_are_options_and_a_missing_tag_is_a_note(sample_cache, sample_frame, tmp_path):
+    done = _optimize(sample_cache.root, tmp_path, "--discount", "35", "--env-tag", "tier", "--lookback", "14")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    wanted = expected(sample_frame, dt.date(2026, 11, 1),
+                      Assumptions(lookback_days=14, commitment_discount=0.35, environment_tag="tier"))
+    assert {(o["kind"], o["scope"]): o["monthly_savings"] for o in result["opportunities"]} == {
+        k: pytest.approx(round(v, 2), abs=0.006) for k, v in wanted.items()}
+    assert result["notes"] == ["non-production schedules: the tag 'tier' is not in this bill"]
+    refused = _optimize(sample_cache.root, tmp_path, "--discount", "120")
+    assert refused.returncode == 2 and "--discount must be between 0 and 100" in refused.stderr
 
 
 def test_a_month_without_data_exits_2_with_a_message(sample_cache, tmp_path):
