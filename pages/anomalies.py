@@ -6,7 +6,7 @@ import streamlit as st
 from analysis.anomalies.triage import TriageError, event_id, find_triage, load_triage, view_key
 from analysis.dimensions import label
 from analysis.reports.excel import Chart
-from app import anomaly_panels, charts, url, workbook
+from app import alert_panels, anomaly_panels, charts, url, workbook
 from app.charts import horizontal_bars
 from app.door import (
     TOTAL,
@@ -25,6 +25,7 @@ view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
            "level and weekday rhythm, month-start charges compared with earlier month starts, and a band from "
            "the series' own noise. Consecutive flagged days form one event.")
+alert_panels.alert_monitors()
 levels = scope_dimensions()
 url.seed("monitor", "an_level", levels[3], levels, label="Monitor")
 url.seed("sensitivity", "an_sens", 0.5, None, float, label="Sensitivity")

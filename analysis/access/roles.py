@@ -17,11 +17,12 @@ from analysis.access.model import ROLES, AccessFile, Grant, Role
 from analysis.scope import Scope
 from analysis.store.audit import OPERATOR as OPERATOR_NAME
 
-Action = Literal["view", "download", "edit", "load", "access"]
+Action = Literal["view", "download", "edit", "load", "access", "alerts"]
 # The least role that may do each action: view and download within scope; edit allocation rules, tag
-# policy, budgets, scenarios and triage; load and remove sources and sync; edit access.
+# policy, budgets, scenarios and triage; load and remove sources and sync; edit access; send alerts (they go
+# out on everyone's behalf) and edit their settings.
 _LEAST_ROLE: dict[str, Role] = {"view": "viewer", "download": "viewer", "edit": "editor", "load": "admin",
-                                "access": "admin"}
+                                "access": "admin", "alerts": "admin"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Access:
     scopes: tuple[Scope, ...]
 
     def may(self, action: Action) -> bool:
-        """True when the role allows `action` (view, download, edit, load, access)."""
+        """True when the role allows `action` (view, download, edit, load, access, alerts)."""
         if action not in _LEAST_ROLE:
             raise ValueError(f"unknown action {action!r} (one of {', '.join(_LEAST_ROLE)})")
         return ROLES.index(self.role) >= ROLES.index(_LEAST_ROLE[action])

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     """Print what went where, then one JSON line; exit 0 when every channel took its messages, 1 when one
     failed (it is named), 2 on a bad alerts.yaml or data, 3 for a user who is not an admin."""
     workspace = workspace_folder()
-    if not command_access(args.as_user, args.groups, workspace).may("access"):
+    if not command_access(args.as_user, args.groups, workspace).may("alerts"):
         print("Refused: only an admin may send alerts (they go out on everyone's behalf). Nothing sent.",
               file=sys.stderr)
         return 3
