@@ -1,17 +1,24 @@
 """The Anomalies page's alert monitors: whom each alerts and when it last sent; an admin's test alert reaches a
 real local HTTP server and SMTP server (a channel that is down is named); viewers get no test button and see only
-monitors inside their scope."""
+monitors inside their scope; an alert's link opens the page on its event."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
+from analysis.alerts.config import parse_alerts
+from analysis.alerts.find import anomaly_alerts
 from analysis.alerts.state import FILE_NAME as SENT_FILE
+from analysis.query import local_queries
+from app.ui import money
 from tests.app.conftest import app_test, button
 from tests.app.test_sign_in import AUTH
+from tests.conftest import SAMPLE_END
 from tests.servers import free_port, smtp_receiver, webhook_receiver
 
 ACCESS = """default_role: none
@@ -119,3 +126,21 @@ def test_viewers_get_no_test_button_and_see_only_monitors_inside_their_scope(pag
     assert list(carol.dataframe[0].value["Monitor"]) == ["Payments"]
     admin = open_page(2525, {"email": "dana@example.com", "groups": ["finops-admins"]})
     assert "Send a test alert" in {b.label for b in admin.button}
+
+
+def test_an_alerts_link_opens_the_page_on_its_event(app, sample_cache):
+    config = parse_alerts(yaml.safe_dump({"app_url": "https://finops.example.com", "channels": [
+        {"name": "ops", "webhook": {"format": "json", "url_secret": "X"}}], "monitors": [
+        {"name": "AWS services", "dimension": "ServiceName", "scope": {"ProviderName": "AWS"}, "channels": ["ops"]}]}))
+    alerts = anomaly_alerts(local_queries(sample_cache), config, config.monitors[0], "USD", SAMPLE_END - dt.timedelta(1),
+                            dt.date(2026, 9, 1), None, {})
+    alert = alerts[-1]  # not the largest: the link, not the default, selects it
+    params = parse_qs(urlsplit(alert.link).query)
+    app.query_params.update({k: v if len(v) > 1 else v[0] for k, v in params.items()})
+    at = app.run()
+    at.switch_page("../pages/anomalies.py").run()
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="an_level").value == "ServiceName" and at.session_state["f_provider"] == ["AWS"]
+    assert at.session_state["an_event"] == alert.facts["event"]
+    impact = next(m for m in at.metric if m.label == "Impact (actual − expected)").value
+    assert impact == money(alert.impact, "USD")
