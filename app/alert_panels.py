@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.alerts.config import AlertsConfig, AlertsStore, Channel
+from analysis.alerts.config import AlertsConfig, AlertsError, AlertsStore, Channel
 from analysis.alerts.run import FAILED, SENT, send_test
 from analysis.alerts.state import last_sent
 from analysis.scope import describe
@@ -32,7 +32,7 @@ def alert_monitors() -> None:
     try:
         config = AlertsStore(workspace()).config()
         sent = last_sent(workspace())
-    except ValueError as error:  # an invalid alerts.yaml (AlertsError), an unreadable alerts_sent.json
+    except AlertsError as error:  # an invalid alerts.yaml, an unreadable alerts_sent.json
         st.error(f"Alert settings cannot be read: {md(error)}", icon=":material/notifications_off:")
         return
     monitors = [m for m in config.monitors if sees(m.scope)]

@@ -30,6 +30,7 @@ from analysis.links import page_link
 from analysis.query import Filters
 from analysis.scope import Scope, describe, inside_any, scope_problems
 from analysis.store.audit import record
+from analysis.store.files import file_lock
 
 SENT, NOTHING, FAILED, UNCONFIGURED, NO_ACCESS, DRY = ("sent", "nothing new", "failed", "not configured",
                                                        "no access", "would send")
@@ -83,7 +84,14 @@ def access_of(destination: Destination, workspace: Path) -> Access:
 
 def run_alerts(config: AlertsConfig, workspace: Path, cache: Path, since: dt.date | None = None,
                currency: str | None = None, secrets_file: Path | None = None, dry_run: bool = False) -> list[Outcome]:
-    """Send what is new to every destination; CommandError / AlertsError (nothing sent) on bad input."""
+    """Send what is new to every destination; CommandError / AlertsError (nothing sent) on bad input. Runs
+    take turns (a second one waits, then finds nothing new), so an overlapping scheduled run sends nothing twice."""
+    with file_lock(workspace / ".alerts_run.lock"):
+        return _run(config, workspace, cache, since, currency, secrets_file, dry_run)
+
+
+def _run(config: AlertsConfig, workspace: Path, cache: Path, since: dt.date | None, currency: str | None,
+         secrets_file: Path | None, dry_run: bool) -> list[Outcome]:
     outcomes: list[Outcome] = []
     by_view: dict[tuple, list[tuple[Destination, Access]]] = defaultdict(list)
     for destination in destinations(config):

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from analysis.alerts.config import AlertsError
 from analysis.store.files import atomic_write, file_lock
 
 FILE_NAME = "alerts_sent.json"
@@ -23,9 +24,10 @@ def load_sent(workspace: Path | str) -> dict[str, dict[str, dict]]:
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("sent", {})
-    except ValueError as error:
-        raise ValueError(f"{FILE_NAME} cannot be read ({error}); move it aside to start afresh") from error
+        return json.loads(path.read_text(encoding="utf-8"))["sent"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise AlertsError(f"{FILE_NAME} cannot be read ({error}); move it aside to start afresh (every open "
+                          "alert is then sent again)") from error
 
 
 def due(sent: dict[str, dict[str, dict]], key: str, destination: str, impact: float, growth: float) -> bool:

@@ -257,3 +257,24 @@ def test_budget_figures_match_the_budgets_package(sample_cache, ws, monkeypatch,
     (budget,) = [a for a in plain[0][1]["alerts"] if a["kind"] == "budget"]
     status = evaluate(local_queries(sample_cache), parse_budgets(BUDGETS)[0], SAMPLE_END - dt.timedelta(1), currency="USD")
     assert budget["forecast"] == round(status.forecast, 2) and budget["status"] == status.status == "over"
+
+
+def test_two_runs_at_once_send_each_alert_once(sample_cache, ws):
+    with webhook_receiver() as plain:
+        configure(ws, [{"name": "json-hook", "webhook": {"format": "json", "url_secret": "HOOK_JSON"}}], ["json-hook"])
+        env = {"PATH": "/usr/bin:/bin", "FINOPS_WORKSPACE": str(ws), "HOOK_JSON": hook(plain.port)}
+        runs = [subprocess.Popen([sys.executable, "-m", "analysis", "--cache", str(sample_cache.root), "alerts",
+                                  "--since", str(SINCE)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert len(plain) == 1 and sorted(o.count("nothing new for json-hook") for o in outputs) == [0, 1]
+
+
+def test_an_unreadable_record_of_sends_is_named_and_nothing_is_sent(sample_cache, ws, monkeypatch, capsys):
+    with webhook_receiver() as plain:
+        monkeypatch.setenv("HOOK_JSON", hook(plain.port))
+        configure(ws, [{"name": "json-hook", "webhook": {"format": "json", "url_secret": "HOOK_JSON"}}], ["json-hook"])
+        (ws / "alerts_sent.json").write_text('{"sent": {"anomaly|')  # cut off
+        code, _, err = alerts(sample_cache, capsys)
+    assert code == 2 and "alerts_sent.json cannot be read" in err and not plain
