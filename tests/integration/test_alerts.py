@@ -203,23 +203,46 @@ def test_a_failing_channel_is_named_the_others_get_theirs_and_it_is_sent_later(s
         assert card[1]["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
 
 
-def test_a_scoped_recipient_gets_only_alerts_inside_their_scope(sample_cache, sample_frame, ws, capsys):
+def test_a_scoped_recipient_gets_only_alerts_inside_their_scope(sample_cache, sample_frame, ws, monkeypatch,
+                                                                 capsys):
     account = write_scoped_access(ws, sample_frame)
     others = set(sample_frame["SubAccountName"].unique()) - {account}
-    with smtp_receiver() as smtp:
-        configure(ws, [mail_channel(smtp.port, ["carol@example.com", "nobody@elsewhere.org"])], ["mail"])
+    with smtp_receiver() as smtp, webhook_receiver() as plain:
+        monkeypatch.setenv("HOOK_JSON", hook(plain.port))
+        as_carol = {"name": "carol-hook", "webhook": {"format": "json", "url_secret": "HOOK_JSON"},
+                    "as": "carol@example.com"}
+        configure(ws, [mail_channel(smtp.port, ["carol@example.com", "nobody@elsewhere.org", "admin@example.com"]),
+                       as_carol], ["mail", "carol-hook"], ["mail", "carol-hook"])
+        (ws / "access.yaml").write_text((ws / "access.yaml").read_text()
+                                        + "  - who: {email: admin@example.com}\n    role: admin\n")
         code, _, err = alerts(sample_cache, capsys)
     assert code == 0, err
     assert "skipped mail:nobody@elsewhere.org: nobody@elsewhere.org has no grant in access.yaml" in err
-    ((to, message),) = smtp
-    assert to == "carol@example.com"
-    text = message.get_body(("plain",)).get_content() + message.get_body(("html",)).get_content()
-    assert not [name for name in others if name in text]
+    mails = dict(smtp)
+    assert set(mails) == {"carol@example.com", "admin@example.com"}
     carol = (("SubAccountName", (account,)),)
     _, _, events = expected_events(sample_cache, (carol,))
     assert len(events) > 0
-    for _, event in events.iterrows():
-        assert f"{event['impact']:+,.2f} USD in {event['ServiceName']}" in text
+    hooked = plain[0][1]["alerts"]
+    assert sorted(a["impact"] for a in hooked) == sorted(round(float(i), 2) for i in events["impact"])
+    for message in (mails["carol@example.com"], json.dumps(hooked)):
+        text = message if isinstance(message, str) else \
+            message.get_body(("plain",)).get_content() + message.get_body(("html",)).get_content()
+        assert not [name for name in others if name in text]
+        assert "AWS this month" not in text  # a budget reaching beyond her scope: another team's name and amount
+        for _, event in events.iterrows():
+            assert f"{event['impact']:+,.2f} USD in {event['ServiceName']}" in text
+    admin = mails["admin@example.com"].get_body(("plain",)).get_content()
+    assert "AWS this month" in admin and len([n for n in others if n in admin]) > 0
+
+
+def test_a_dry_run_sends_and_remembers_nothing(sample_cache, ws, monkeypatch, capsys):
+    with webhook_receiver() as plain:
+        monkeypatch.setenv("HOOK_JSON", hook(plain.port))
+        configure(ws, [{"name": "json-hook", "webhook": {"format": "json", "url_secret": "HOOK_JSON"}}], ["json-hook"])
+        code, out, _ = alerts(sample_cache, capsys, "--dry-run")
+    assert code == 0 and "would send" in out and "to json-hook (dry run)" in out
+    assert not plain and not (ws / "alerts_sent.json").exists()
 
 
 def test_bad_settings_are_named_and_nothing_is_sent(sample_cache, ws, capsys, monkeypatch):
