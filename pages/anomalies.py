@@ -3,6 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from analysis.anomalies.holidays import HolidayError, HolidaySettings, load_holiday_settings
+from analysis.anomalies.monitor import BASELINE_DAYS
 from analysis.anomalies.triage import TriageError, event_id, find_triage, load_triage, view_key
 from analysis.dimensions import label
 from analysis.reports.excel import Chart
@@ -23,8 +25,9 @@ from app.ui import md, money, money_column, page_view, plural
 
 view = page_view("Anomalies")
 st.caption("Each day is judged only on the days before it, as a daily run would: expected cost from the recent "
-           "level and weekday rhythm, month-start charges compared with earlier month starts, and a band from "
-           "the series' own noise. Consecutive flagged days form one event.")
+           "level, trend and weekday rhythm, month-start charges learned from earlier month starts (fixed or a "
+           "share of usage), holidays judged as holidays, and a band from the series' own noise. Consecutive "
+           "flagged days form one event.")
 alert_panels.alert_monitors()
 levels = scope_dimensions()
 url.seed("monitor", "an_level", levels[3], levels, label="Monitor")
@@ -44,8 +47,14 @@ with st.form("anomaly_controls"):
     st.form_submit_button("Scan", icon=":material/search:")
 
 by = () if level == TOTAL else (level,)
+try:
+    holidays = load_holiday_settings(workspace())
+except HolidayError as error:
+    st.warning(f"Holiday settings not used, defaults instead: {md(error)}", icon=":material/event_busy:")
+    holidays = HolidaySettings()
 with st.spinner("Scanning daily spend…"):
-    events, band = anomaly_scan(view.filters, view.metric, by, sensitivity, min_impact, min_pct, usage_only)
+    events, band = anomaly_scan(view.filters, view.metric, by, sensitivity, min_impact, min_pct, usage_only,
+                                holidays)
 shown = events[events["end"] >= pd.Timestamp(view.filters.start)] if len(events) else events
 if shown.empty:
     st.success("No anomalies in the selected range at these settings.", icon=":material/check_circle:")
@@ -109,7 +118,7 @@ dims = st.multiselect("Break down by", cause_options, default=["ServiceName", "S
                       format_func=dimension_label)
 dims = tuple(dims) or ("ServiceName",)
 why = anomaly_explain(view.filters, view.metric, by, event["group"] if by else None, event["peak_day"], usage_only,
-                      dims)
+                      dims, BASELINE_DAYS, holidays)
 if why.empty:
     st.caption("No breakdown available for this day.")
 else:

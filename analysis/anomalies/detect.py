@@ -13,10 +13,20 @@ except the 7-day median of the drift test, which ends on day t itself):
   of the frame (new spend from the 8th); a frame with a single day returns an empty result.
 * Weekday rhythm: factor f = median, over the 8 previous same weekdays, of the day's cost divided by
   the mean of the 7 days ending on it (1 until 3 such weeks exist). Values are divided by f.
-* Level: median of the deseasonalised values over the previous 28 days; expected = level x f.
-* Month-start charges: day 1 of a month is left out of all baselines and compared with previous month
-  starts: expected = ordinary expected + median excess of the last 3 month starts. The first month start
-  of a series is never flagged upwards (nothing to compare it with).
+* Level: median of the deseasonalised values over the previous 28 days, carried forward 14.5 days (its
+  age) at the series' steady growth; expected = level x f.
+* Steady growth: the daily log growth between the medians of days t-112..t-85 and t-56..t-29 when the
+  median of the days between lies on the same line (within a quarter of the change + 2 points), capped at
+  +150 % (or -60 %) a year; 0 otherwise (a step is not a trend).
+* Month-start charges: day 1 of a month is left out of all baselines; its charge on top of usage is
+  learned from up to 6 earlier month starts (those on holidays teach nothing) as three models: a fixed
+  amount (the median of the last 3), a share of the previous month's usage, a share of the usage two
+  months back (a month's usage = the mean of its ordinary days x its length). With at least 3 month starts
+  the steadiest model (smallest relative MAD) gives the expected charge and the models within 1.5 x its
+  spread + 3 points stay plausible; with fewer, the fixed amount gives it and every model stays
+  plausible. The band spans the plausible charges. A month start is low only when below the usage band
+  without any charge (a plan cancelled, a share of usage that fell). The first month start of a series
+  is never flagged upwards (nothing to compare it with).
 * Band: expected +- max(k x sigma, floor), sigma = 1.4826 x median |relative residual| over the
   previous 56 days x expected; k = 3 x 4 ** (1 - sensitivity) (6 at the default 0.5, 3 at 1, 12 at 0);
   floor = max(`floor` money units, `rel_floor` x expected) so that tiny series do not flag cents.
@@ -33,15 +43,24 @@ except the 7-day median of the drift test, which ends on day t itself):
   at least 1.5 x the 56-day maximum, and zero days are never flagged as drops.
 * New spend: cost above the floor after at least 7 days of history with no cost over the previous 92.
 * Drift: the 7-day median of deseasonalised values (ending on day t) against the median of days
-  t-56..t-29, on series that are not volatile, flagged when the change exceeds max(15 %, k x sigma /
-  sqrt(7)) and the series had no other flag in the previous 56 days (so a level shift is not re-flagged
-  as drift while it is being learned).
+  t-56..t-29, both as it was and carried forward 39.5 days at the steady growth: a level between the two
+  is explained (steady growth, or growth that levelled off), otherwise the nearer one is the baseline;
+  on series that are not volatile, flagged when the change exceeds max(15 %, k x sigma / sqrt(7)) and
+  the series had no other flag in the previous 56 days (so a level shift is not re-flagged as drift
+  while it is being learned).
 * Credits/refunds: a day whose net value is negative is never flagged and is left out of baselines.
   Partial credits that only lower a day look like a drop: detect on usage charges (ChargeCategory
   'Usage') and explain credits separately.
 * Kinds: new-spend; drift; spike (up) / drop (down) for day-level flags, level-shift for the 3rd
   consecutive upward day (a lasting decrease stays a drop).
-* Holidays: optional `holidays` dates (a list of dates) are left out of baselines and never flagged.
+* Holidays (`holidays`: the dates of a calendar, e.g. `HolidaySettings(country="GB").days(start, end)`
+  from analysis.anomalies.holidays: year-end period, a country's public holidays, the user's dates) are
+  left out of the level, scale, weekday and drift baselines. A holiday is judged against the holidays of
+  the previous 7 days once 2 of them exist (expected = ordinary x their median ratio, lower bound from
+  the deepest of them); before that, and on the 2 days either side of a holiday, a dip of up to 25 % of
+  the ordinary expected is allowed on top of the band, so only a large drop alarms. Upwards, a holiday
+  is judged as an ordinary day. Holidays count in the level-shift learning (a dip within that 25 % does
+  not). No drift is flagged on a holiday.
 """
 
 from __future__ import annotations
@@ -142,8 +161,9 @@ def detect_anomalies(daily: pd.DataFrame, by: Sequence[str] | str = (), *, date:
     (spike, drop, level-shift, drift, new-spend). `sensitivity` in [0, 1]: higher flags more.
     `min_impact` (money) and `min_impact_pct` (percent of expected; rows expecting 0, i.e. new spend,
     pass it) drop smaller absolute impacts.
-    Missing values count as 0. An empty frame, or one holding a single day, gives an empty result with
-    these columns.
+    `holidays`: dates judged as holidays (see the module docstring; none by default; the monitors and the
+    page pass the workspace's calendar). Missing values count as 0. An empty frame, or one holding a
+    single day, gives an empty result with these columns.
     Raises ValueError for a missing column, a non-numeric value, or duplicated (date, group) rows.
     """
     cols = _as_by(by)
@@ -205,7 +225,8 @@ def group_events(found: pd.DataFrame, by: Sequence[str] | str = (), *, date: str
 
 
 def explain_anomaly(detail: pd.DataFrame, day, dims: Sequence[str] | str, *, date: str = "date",
-                    value: str = "cost", baseline_days: int = 28, against: str = "day") -> pd.DataFrame:
+                    value: str = "cost", baseline_days: int = 28, against: str = "day",
+                    holidays: Iterable = ()) -> pd.DataFrame:
     """Rank the combinations of `dims` by their contribution to `day`'s deviation.
 
     Each combination's expected value comes from the same weekday- and month-start-aware baseline as
@@ -213,6 +234,7 @@ def explain_anomaly(detail: pd.DataFrame, day, dims: Sequence[str] | str, *, dat
     weeks needed for the weekday rhythm). Columns: the dims, actual, expected, delta (actual -
     expected), share (delta / total delta of all combinations), largest absolute delta first.
     `detail` may hold several rows per day and combination (they are summed).
+    `holidays`: the dates `detect_anomalies` was given, so that a holiday's expected values match.
     `against="drift"` explains a drift instead: actual and expected are the means of the 7 days ending
     on `day` (month starts and negative days left out), expected from each combination's level 29 to 56
     days before (as the drift test does).
@@ -242,7 +264,7 @@ def explain_anomaly(detail: pd.DataFrame, day, dims: Sequence[str] | str, *, dat
     tidx = ((frame[date] - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
     y = np.zeros((len(days), len(keys)))
     y[tidx, gidx] = frame[value].to_numpy()
-    r = run(y, days, _k(0.5), floor=0.0, rel_floor=0.0, window=baseline_days)
+    r = run(y, days, _k(0.5), floor=0.0, rel_floor=0.0, window=baseline_days, holidays=holidays)
     out = keys.copy()
     if against == "drift":
         ordinary = np.asarray(days[-7:].day != 1)[:, None] & (y[-7:] >= 0)  # no fees, no credits
@@ -260,10 +282,11 @@ def explain_anomaly(detail: pd.DataFrame, day, dims: Sequence[str] | str, *, dat
 
 
 def expected_band(daily: pd.DataFrame, by: Sequence[str] | str = (), *, date: str = "date", value: str = "cost",
-                  sensitivity: float = 0.5, floor: float = 1.0, rel_floor: float = 0.05) -> pd.DataFrame:
+                  sensitivity: float = 0.5, floor: float = 1.0, rel_floor: float = 0.05,
+                  holidays: Iterable = ()) -> pd.DataFrame:
     """Every day of every group with actual, expected, lower, upper and `flagged`: the band to chart.
 
-    Uses the same computation as `detect_anomalies` (same arguments give the same flags).
+    Uses the same computation as `detect_anomalies` (same arguments, `holidays` included, give the same flags).
     """
     cols = _as_by(by)
     frame = _validate(daily, cols, date, value, "daily")
@@ -271,7 +294,7 @@ def expected_band(daily: pd.DataFrame, by: Sequence[str] | str = (), *, date: st
     if len(frame) == 0 or frame[date].nunique() < 2:
         return pd.DataFrame(columns=columns)
     days, keys, y = _matrix(frame, cols, date, value)
-    r = run(y, days, _k(sensitivity), floor=floor, rel_floor=rel_floor)
+    r = run(y, days, _k(sensitivity), floor=floor, rel_floor=rel_floor, holidays=holidays)
     t, s = (a.ravel() for a in np.indices(y.shape))
     out = pd.DataFrame({date: days[t]})
     for c in cols:

@@ -1,5 +1,6 @@
 """Anomaly monitors over the query layer: scan a level (total, provider, service, tag...) for events,
-and explain one day by service, sub-account and region."""
+and explain one day by service, sub-account and region. Both judge holidays by the workspace's holiday
+calendar (`analysis.anomalies.holidays`, the `holidays:` section of alerts.yaml) unless given one."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ import datetime as dt
 import pandas as pd
 
 from analysis.anomalies import detect_anomalies, expected_band, explain_anomaly, group_events
+from analysis.anomalies.holidays import HolidaySettings, load_holiday_settings
 from analysis.query import CostQueries, Filters
+from analysis.store.workspace import workspace_folder
 
 ROOT_CAUSE_DIMS = ("ServiceName", "SubAccountName", "RegionId")
+BASELINE_DAYS = 28
+
+
+def _holidays(settings: HolidaySettings | None, first, last) -> list[dt.date]:
+    """The calendar's days from `first` to `last` (None: the workspace's settings; HolidayError if invalid)."""
+    settings = load_holiday_settings(workspace_folder()) if settings is None else settings
+    return settings.days(first, last)
 
 
 def _history(filters: Filters, usage_only: bool) -> Filters:
@@ -26,13 +36,14 @@ def _daily(q: CostQueries, filters: Filters, metric: str, by: tuple[str, ...]) -
 
 def scan(q: CostQueries, filters: Filters, metric: str = "EffectiveCost", by: tuple[str, ...] = (),
          sensitivity: float = 0.5, min_impact: float = 0.0, min_impact_pct: float = 0.0,
-         usage_only: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+         usage_only: bool = True, holidays: HolidaySettings | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Events (by…, start, end, days, impact, score, kind, peak_day), largest impact first, and the
     daily band of every group (for charts)."""
     daily = _daily(q, _history(filters, usage_only), metric, by)
+    days = _holidays(holidays, daily["date"].min(), daily["date"].max()) if len(daily) else []
     found = detect_anomalies(daily, by, sensitivity=sensitivity, min_impact=min_impact,
-                             min_impact_pct=min_impact_pct)
-    band = expected_band(daily, by, sensitivity=sensitivity)
+                             min_impact_pct=min_impact_pct, holidays=days)
+    band = expected_band(daily, by, sensitivity=sensitivity, holidays=days)
     if found.empty:
         return pd.DataFrame(columns=[*by, "start", "end", "days", "impact", "score", "kind", "peak_day"]), band
     events = group_events(found, by)
@@ -50,7 +61,7 @@ def _peak(found: pd.DataFrame, by: tuple[str, ...], event: pd.Series) -> pd.Time
 
 def root_cause(q: CostQueries, filters: Filters, metric: str, by: tuple[str, ...], group: str | None,
                day: dt.date, usage_only: bool = True, dims: tuple[str, ...] = ROOT_CAUSE_DIMS,
-               baseline_days: int = 28) -> pd.DataFrame:
+               baseline_days: int = BASELINE_DAYS, holidays: HolidaySettings | None = None) -> pd.DataFrame:
     """Contributors (combinations of `dims`: service, sub-account, region, resource, tag...) to one
     group's deviation on `day`, largest absolute delta first."""
     scope = _history(filters, usage_only)
@@ -61,4 +72,5 @@ def root_cause(q: CostQueries, filters: Filters, metric: str, by: tuple[str, ...
     detail = _daily(q, scope, metric, dims)
     if detail.empty:
         return pd.DataFrame(columns=[*dims, "actual", "expected", "delta", "share"])
-    return explain_anomaly(detail, pd.Timestamp(day), list(dims), baseline_days=baseline_days)
+    return explain_anomaly(detail, pd.Timestamp(day), list(dims), baseline_days=baseline_days,
+                           holidays=_holidays(holidays, detail["date"].min(), detail["date"].max()))

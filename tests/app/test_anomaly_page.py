@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from analysis.anomalies import detect_anomalies, group_events
+from analysis.anomalies.holidays import load_holiday_settings
 from tests.app.conftest import RANGE_START
 
 
@@ -16,7 +17,9 @@ def test_events_match_the_detector_and_triage_is_saved(app, sample_frame, tmp_pa
     daily = (usage.assign(date=usage["ChargePeriodStart"].dt.tz_localize(None).dt.normalize())
              .groupby(["date", "ServiceName"], as_index=False)["EffectiveCost"].sum()
              .rename(columns={"EffectiveCost": "cost"}))
-    events = group_events(detect_anomalies(daily, ("ServiceName",), min_impact=100, min_impact_pct=10), ("ServiceName",))
+    holidays = load_holiday_settings(tmp_path / "workspace").days(daily["date"].min(), daily["date"].max())
+    events = group_events(detect_anomalies(daily, ("ServiceName",), min_impact=100, min_impact_pct=10,
+                                           holidays=holidays), ("ServiceName",))
     events = events[events["end"] >= pd.Timestamp(RANGE_START)]
     top = events.loc[events["impact"].abs().idxmax()]
     table = at.dataframe[0].value

@@ -114,11 +114,14 @@ def test_no_look_ahead():
     assert len(at(full, 120)) == 1 and len(at(full, 140)) == 1
 
 
-def test_holidays_not_flagged_and_not_learned():
+def test_holiday_dips_not_flagged_nor_learned_but_a_collapse_is():
     s = series(seed=14)
-    s.loc[[120, 150], "cost"] *= 0.2  # two holidays with hardly any usage
-    assert set(detect_anomalies(s, "service")["date"]) == {day(120), day(150)}
-    assert detect_anomalies(s, "service", holidays=[day(120).date(), str(day(150).date())]).empty
+    s.loc[[120, 150], "cost"] *= 0.7  # two holidays with 30 % less usage
+    s.loc[200, "cost"] *= 0.2         # a holiday with hardly any: more than a holiday explains
+    holidays = [day(120).date(), str(day(150).date()), day(200)]
+    assert set(detect_anomalies(s, "service")["date"]) == {day(120), day(150), day(200)}
+    found = detect_anomalies(s, "service", holidays=holidays)
+    assert list(found["date"]) == [day(200)] and found.iloc[0]["kind"] == "drop"
 
 
 def test_sensitivity_and_min_impact():
