@@ -9,11 +9,8 @@ import sys
 from pathlib import Path
 
 from analysis.access.acting import command_access
-from analysis.access.model import AccessError
-from analysis.alerts.config import FILE_NAME, AlertsError, AlertsStore
+from analysis.alerts.config import FILE_NAME, AlertsStore
 from analysis.alerts.run import DRY, FAILED, NO_ACCESS, SENT, UNCONFIGURED, Outcome, run_alerts
-from analysis.anomalies.triage import TriageError
-from analysis.budgets.model import BudgetError
 from analysis.commandline import CommandError, fail
 from analysis.store.workspace import workspace_folder
 
@@ -41,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = AlertsStore(workspace).config()
         outcomes = run_alerts(config, workspace, args.cache, args.since, args.currency, args.secrets, args.dry_run)
-    except (AlertsError, BudgetError, TriageError, AccessError, CommandError) as error:
+    except (ValueError, CommandError) as error:  # alerts.yaml (and its holidays), budgets, triage, access: named
         return fail(f"Alerts not sent: {error}")
     if not outcomes:
         print(f"No channels in use: {workspace / FILE_NAME} routes no monitor or budget owner to a channel.")

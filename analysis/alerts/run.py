@@ -84,8 +84,8 @@ def access_of(destination: Destination, workspace: Path) -> Access:
 
 def run_alerts(config: AlertsConfig, workspace: Path, cache: Path, since: dt.date | None = None,
                currency: str | None = None, secrets_file: Path | None = None, dry_run: bool = False) -> list[Outcome]:
-    """Send what is new to every destination; CommandError / AlertsError (nothing sent) on bad input. Runs
-    take turns (a second one waits, then finds nothing new), so an overlapping scheduled run sends nothing twice."""
+    """Send what is new to every destination; a CommandError or ValueError naming the problem (nothing sent) on
+    bad input: every alert is found before the first is sent. Runs take turns (a second one waits, then finds nothing new), so an overlapping scheduled run sends nothing twice."""
     with file_lock(workspace / ".alerts_run.lock"):
         return _run(config, workspace, cache, since, currency, secrets_file, dry_run)
 
@@ -102,15 +102,16 @@ def _run(config: AlertsConfig, workspace: Path, cache: Path, since: dt.date | No
             by_view[access.scopes].append((destination, access))
     check_monitors(config, workspace, cache, currency)
     sent = load_sent(workspace)
+    todo: list[tuple[Destination, list[Alert]]] = []  # everything is found before anything is sent
     for group in by_view.values():
         with acting(group[0][1], workspace):
             found = _find(config, workspace, cache, since, currency, {d.channel.name for d, _ in group},
-                      group[0][1])
+                          group[0][1])
         for destination, _ in group:
             mine = [a for a in found if destination.channel.name in _channels(config, a.source)]
-            new = [a for a in mine if due(sent, a.key, destination.key, a.impact, config.resend_growth)]
-            outcomes.append(_send(destination, new, workspace, secrets_file, dry_run))
-    return outcomes
+            todo.append((destination, [a for a in mine if due(sent, a.key, destination.key, a.impact,
+                                                                config.resend_growth)]))
+    return outcomes + [_send(destination, new, workspace, secrets_file, dry_run) for destination, new in todo]
 
 
 def _channels(config: AlertsConfig, source: str) -> tuple[str, ...]:
