@@ -50,12 +50,10 @@ def settings(smtp_port: int) -> dict:
 
 
 @pytest.fixture
-def page(sample_cache, tmp_path, monkeypatch):
-    """`open(user)`: the Anomalies page (as the operator without `user`), alerts.yaml pointing at `smtp_port`."""
-    workspace = tmp_path / "workspace"
+def page(app, workspace):
+    """`open(user)`: the Anomalies page (as the operator without `user`), alerts.yaml pointing at `smtp_port`
+    (`app` points the environment at the sample cache and the test's workspace)."""
     workspace.mkdir()
-    monkeypatch.setenv("FINOPS_CACHE_DIR", str(sample_cache.root))
-    monkeypatch.setenv("FINOPS_WORKSPACE", str(workspace))
     (workspace / SENT_FILE).write_text(json.dumps({"sent": {"anomaly|Services|ServiceName|BigQuery|2026-11-07": {
         "ops-json": {"impact": 4762.38, "at": "2026-11-16T06:00:00+00:00", "source": "monitor:Services"}}}}))
 
