@@ -268,6 +268,12 @@ def generate_patterns(n: int = 500, days: int = 540, seed: int = 2):
             drift(a, d, context)
         else:
             drop(a, d, context, outage=kind == "outage")
+        if context == "holiday" and kind in ("level-shift", "lasting-drop"):
+            # a lasting change that begins while usage dips can only be told from the dip once it ends
+            off = np.flatnonzero(dip[a, :, d:].min(axis=0) >= 1)
+            end = d + int(off[0]) if len(off) else T
+            labels[-1]["window"] = max(labels[-1]["window"], end - d + 7)
+            labels[-1]["found_by"] = end + 7
 
     charges = {}  # account -> list of (name, kind, share or amount)
     for a in range(n):
@@ -346,6 +352,7 @@ def score(events: pd.DataFrame, lab: pd.DataFrame, dates: pd.DatetimeIndex):
         if g is None:
             continue
         hi = row.end + 7 if row.kind == "drift" else row.start + 3
+        hi = max(hi, int(getattr(row, "found_by", hi) if np.isfinite(getattr(row, "found_by", np.nan)) else hi))
         hit = g[(g["s"] >= row.start - 1) & (g["s"] <= hi)]
         if len(hit):
             found += 1

@@ -120,13 +120,23 @@ def _month_start_charges(y: np.ndarray, days: pd.DatetimeIndex, expected: np.nda
         ranked = np.where(np.isfinite(spreads) & np.isfinite(preds), spreads, np.inf)
         best = ranked.min(axis=0)
         pick = np.where(np.isfinite(best), ranked.argmin(axis=0), 0)
-        plausible = np.isfinite(preds) & (np.isnan(spreads) | (spreads <= 1.5 * best + 0.03) | ~np.isfinite(best))
+        plausible = np.isfinite(preds) & (np.isnan(spreads) | (spreads <= 2 * best + 0.05) | ~np.isfinite(best))
         chosen = np.nan_to_num(preds[pick, cols])
         charge[row] = chosen
         low[row] = np.minimum(chosen, np.nanmin(np.where(plausible, preds, np.inf), axis=0))
         high[row] = np.maximum(chosen, np.nanmax(np.where(plausible, preds, -np.inf), axis=0))
         spread[row] = np.nan_to_num(sigmas[pick, cols])
     return charge, low, high, spread, first
+
+
+def _once(candidate: np.ndarray) -> np.ndarray:
+    """Candidate drift days kept: a run of consecutive days, then none for SCALE_WINDOW days after it."""
+    kept = np.zeros_like(candidate)
+    last = np.full(candidate.shape[1], -np.inf)
+    for t in range(len(candidate)):
+        kept[t] = candidate[t] & (((t - last) == 1) | ((t - last) > SCALE_WINDOW))
+        last = np.where(kept[t], t, last)
+    return kept
 
 
 def run(y: np.ndarray, days: pd.DatetimeIndex, k: float, *, floor: float, rel_floor: float,
@@ -149,7 +159,7 @@ def run(y: np.ndarray, days: pd.DatetimeIndex, k: float, *, floor: float, rel_fl
     base = np.where(skip, np.nan, y)
 
     # weekday factor: day / mean of the 7 days ending on it, median over the previous 8 same weekdays
-    mean7 = _roll(np.where(neg | hol, np.nan, y), 7, "mean", 4)
+    mean7 = _roll(np.where(skip, np.nan, y), 7, "mean", 4)  # month-start charges would bias the rhythm
     with np.errstate(all="ignore"):
         ratio = np.where(mean7 > 0, base / mean7, np.nan)
     f = _nanmedian(np.stack([_shift(ratio, 7 * w) for w in range(1, WEEKS + 1)]), 3)
@@ -198,7 +208,7 @@ def run(y: np.ndarray, days: pd.DatetimeIndex, k: float, *, floor: float, rel_fl
     # single noisy day must not reset the learning), until the 28-day level has caught up with it
     short7 = _nanmedian(np.stack([_shift(z_all, i) for i in range(1, 8)]), 5)
     run_ = up_run | dn_run
-    far = np.abs(short7 - level) * f > h0
+    far = np.abs(short7 - level) * f > h0 / 2  # half the band: the 7-day median is steadier than a day
     short = np.where(run_, short, short7)
     adapt = (run_ | far) & np.isfinite(short)
     level = np.where(adapt, short, level)
@@ -269,8 +279,8 @@ def run(y: np.ndarray, days: pd.DatetimeIndex, k: float, *, floor: float, rel_fl
     rel = np.where(np.sign(rel_old) == np.sign(rel_carried), np.where(nearer, rel_carried, rel_old), 0.0)
     drift_th = np.maximum(0.15, k * sigma_rel / np.sqrt(7.0))
     recent_flag = _shift(_roll(flag.astype(float), SCALE_WINDOW, "max", 1), 1)
-    drift = (judged & ~hol & ~flag & ~volatile & (np.abs(rel) > drift_th) & (np.nan_to_num(recent_flag) == 0)
-             & (np.abs(med7 - old) * f > np.maximum(floor, 0)) & (age >= 2 * WINDOW))
+    drift = _once(judged & ~hol & ~flag & ~volatile & (np.abs(rel) > drift_th) & (np.nan_to_num(recent_flag) == 0)
+                  & (np.abs(med7 - old) * f > np.maximum(floor, 0)) & (age >= 2 * WINDOW))
     drift_expected = old * f
     with np.errstate(all="ignore"):
         drift_score = np.abs(rel) / np.where(sigma_rel > 0, sigma_rel / np.sqrt(7.0), np.nan)

@@ -97,7 +97,7 @@ def test_a_drift_and_a_spike_on_a_growing_series_are_still_found():
     ramp_found = events.iloc[1]  # the ramp, caught while it rises (as a drift, or as a shift of level)
     assert pd.Timestamp("2026-01-27") <= ramp_found["start"] <= pd.Timestamp("2026-02-24")
     assert ramp_found["kind"] in ("drift", "level-shift") and ramp_found["impact"] > 0
-    assert events.iloc[2:]["start"].min() > pd.Timestamp("2026-02-09")  # nothing else before it
+    assert len(events) == 2  # and the growth itself is not flagged
 
 
 def test_holiday_calendar_defaults_country_and_own_dates():
