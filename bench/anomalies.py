@@ -268,7 +268,7 @@ def generate_patterns(n: int = 500, days: int = 540, seed: int = 2):
             drift(a, d, context)
         else:
             drop(a, d, context, outage=kind == "outage")
-        if context == "holiday" and kind in ("level-shift", "lasting-drop"):
+        if kind in ("level-shift", "lasting-drop") and dip[a, :, d].min() < 1:
             # a lasting change that begins while usage dips can only be told from the dip once it ends
             off = np.flatnonzero(dip[a, :, d:].min(axis=0) >= 1)
             end = d + int(off[0]) if len(off) else T
