@@ -1,35 +1,62 @@
 """Anomaly-detection benchmark: `python -m bench.anomalies [--series 500 --days 540 --seed 1]`.
 
-Generates labelled synthetic billing data: `series` sub-accounts x `days` days, each account made of
-5 services (plus, for some, a support fee and credits), detects anomalies on the daily cost per account
-at the default sensitivity, and prints event-level precision and recall, root-cause top-1 accuracy and
-runtime. The last printed line is one JSON object.
+Two labelled synthetic data sets of `series` sub-accounts x `days` days, scored in one run at the default
+sensitivity: the old one (seed `seed`, unchanged since the first anomaly issue, so its figures stay
+comparable) and a new one (seed `seed + 1`) with billing patterns the old one never had. Detection runs on
+the daily usage per account with the holiday calendar a user's workspace would give (the old data: the
+default, US public holidays and the year-end period; the new data: each account's own country, one call
+per country). Prints event-level precision and recall, root-cause top-1 accuracy and runtime for each
+data set and, for the new one, per pattern; the last printed line is one JSON object.
 
-Data (all amounts money per day):
+Old data (all amounts money per day):
 * account scale: lognormal, typical daily cost ~20 to ~20,000; 5 services with Dirichlet weights; per
   service a weekend factor in [0.5, 1], per account a growth in [-1 %, +5 %] per month, multiplicative
   noise with sigma 3-8 % per service.
 * unlabelled tricky patterns (must not be flagged): weekends; growth; month-start support fees on 30 % of
   accounts (3-10 x the daily cost on day 1 of each month, in service "support"); credits on 10 % of
   accounts (service "credits", negative, 0.3-3 x the daily cost, on 3 random days; detection runs on
-  usage, i.e. without the "credits" service, as documented in analysis/anomalies.py; precision on the
-  net cost with credits is printed too); sparse accounts (5 %: each service charges on ~20 % of days).
+  usage, i.e. without the "credits" service, as documented in analysis/anomalies/detect.py; precision on
+  the net cost with credits is printed too); sparse accounts (5 %: each service charges on ~20 % of days).
 * labelled anomalies, one per account on 45 % of accounts, starting on a day in [120, days - 20]:
   spike (1-2 days, +20 % to +300 % of the account's daily cost, on one service), level-shift (+20 % to
   +100 % from then on), drift (a linear ramp to +50 % to +100 % over 21-35 days, then held), drop
   (the account's largest service, >= 20 % of its cost, stops for good, or for 1-3 days: outage);
-  new-spend: 4 % of accounts
-  exist only from a day in [150, days - 20].
-* scoring: predicted events = group_events of the flagged days per account. An event is a true positive
-  when it overlaps a labelled anomaly's window (spike, outage: its days + 1; lasting level-shift or drop:
-  7 days from the start; drift: ramp + 14 days; new-spend: 7 days), so a re-flag of a change that should
-  have been learned counts as a false positive. Recall counts labelled anomalies whose daily
-  impact is >= 20 % of the account's typical daily cost, found when an event starts in [start - 1,
-  start + 3] (drift: [start, ramp end + 7]). Root cause, for each found anomaly: explain_anomaly by
-  (account, service) on the detail of the flagged account (its 140 days up to the day), on the anomaly's
-  first day (drift: the day the detector first flagged it, with against="drift" when the detector called
-  it a drift); correct when the top row is the injected service (for a new account: the account;
-  ranking all accounts' combinations at once would mostly measure the noise of the largest).
+  new-spend: 4 % of accounts exist only from a day in [150, days - 20].
+
+New data (from 1 Oct 2024, so two year-ends; made without the detector's rules in mind):
+* usage as above, plus a slow random walk of each service's level (daily sigma 0.1-0.4 %), accounts in
+  8 countries (US, GB, DE, FR, JP, IN, BR, AU), each built around one pattern (a third each):
+* holiday: a year-end dip on these accounts and 60 % of the others, from a day in 17-23 Dec to one in
+  1-5 Jan, 10-20 % deep (per service x0.5-1.5, at most 35 %), up to 1.4 x deeper on 24-26 and 31 Dec and
+  1 Jan, half on its first and last day; dips on the country's public holidays (the holidays library) on
+  these accounts and 40 % of the others, 5-25 % deep, half of it on the next day (30 %) or the day before
+  (15 %). Labelled on 70 % of these accounts: a spike, an outage, a lasting drop or a level shift (sizes
+  as above) on a day inside a year-end dip (70 %) or on a public holiday.
+* month-start: charges on the 1st on these accounts (1-2 kinds, at least one a share) and 40 % of the
+  others (one kind): a fixed licence (1-6 x the daily cost), support at 3-10 % of the previous month's
+  usage, a commitment at 5-20 % of the largest service's usage two months back (months before the data:
+  as its first month). Labelled on every such account: a level shift (2/3) or a lasting drop (1/3) on a
+  day in [90, days - 75], which the later month-start charges then follow, and on 35 % of them a one-off
+  purchase (2-5 x the daily cost, service "purchase") on one of the next two month starts.
+* growth: these accounts grow 50-80 % a year (the whole account, or only its largest service), with the
+  random walk on top. Labelled on 70 %: a spike, outage, lasting drop, level shift or drift (sizes as
+  above) on a day in [150, days - 20].
+
+Scoring: predicted events = group_events of the flagged days per account. An event is a true positive
+when it overlaps a labelled anomaly's window (spike, outage: its days + 1; lasting level-shift or drop:
+7 days from the start; drift: ramp + 14 days; new-spend: 7 days), so a re-flag of a change that should
+have been learned counts as a false positive. Recall counts labelled anomalies whose daily impact is
+>= 20 % of the account's typical daily cost, found when an event starts in [start - 1, start + 3]
+(drift: [start, ramp end + 7]). A lasting change that begins while the account's usage dips for a
+holiday can only be told from the dip once the dip ends: its window and its found-by day run to 7 days
+after the dip. Root cause, for each found anomaly: explain_anomaly by (account, service), with the same
+holidays, on the detail of the flagged account (its 140 days up to the day), on the anomaly's first day
+(drift: the day the detector first flagged it, with against="drift" when the detector called it a
+drift); correct when the top row is the injected service (for a new account: the account; ranking all
+accounts' combinations at once would mostly measure the noise of the largest). Per pattern of the new
+data: precision of the events that start on the pattern's days of the accounts built around it
+(holidays: 15 Dec-8 Jan and the country's public holidays +-2 days; month starts +-1 day from day 90;
+growth: every day), recall and root cause of the anomalies placed inside the pattern.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ except the 7-day median of the drift test, which ends on day t itself):
 * Missing days are zero spend (a group absent on a day cost nothing). Days are judged from the 29th day
   of the frame (new spend from the 8th); a frame with a single day returns an empty result.
 * Weekday rhythm: factor f = median, over the 8 previous same weekdays, of the day's cost divided by
-  the mean of the 7 days ending on it (1 until 3 such weeks exist). Values are divided by f.
+  the mean of the 7 days ending on it (month starts, holidays and negative days left out of both; 1
+  until 3 such weeks exist). Values are divided by f.
 * Level: median of the deseasonalised values over the previous 28 days, carried forward 14.5 days (its
   age) at the series' steady growth; expected = level x f.
 * Steady growth: the daily log growth between the medians of days t-112..t-85 and t-56..t-29 when the
@@ -32,8 +33,8 @@ except the 7-day median of the drift test, which ends on day t itself):
   floor = max(`floor` money units, `rel_floor` x expected) so that tiny series do not flag cents.
   score = |actual - expected| / (band / k), so a day is flagged when score > k.
 * Level shifts are learned: when the 3 previous days were all beyond the band in the same direction,
-  the level becomes the median of those 3 days, and then the median of the last 7 days while that is
-  beyond the old band, until the 28-day level has caught up. A lasting change
+  the level becomes the median of those 3 days, and then the median of the last 7 days (holidays
+  included) while that is beyond half the old band, until the 28-day level has caught up. A lasting change
   is thus flagged on its first 3 days only; a return to the old band while the level is being
   re-learned (end of an outage) is not flagged.
 * Volatile series (relative scale > 25 %): band widened to the 56-day range (x1.5 upwards, on
@@ -47,7 +48,7 @@ except the 7-day median of the drift test, which ends on day t itself):
   is explained (steady growth, or growth that levelled off), otherwise the nearer one is the baseline;
   on series that are not volatile, flagged when the change exceeds max(15 %, k x sigma / sqrt(7)) and
   the series had no other flag in the previous 56 days (so a level shift is not re-flagged as drift
-  while it is being learned).
+  while it is being learned); a drift's consecutive days are one drift, and none follows for 56 days.
 * Credits/refunds: a day whose net value is negative is never flagged and is left out of baselines.
   Partial credits that only lower a day look like a drop: detect on usage charges (ChargeCategory
   'Usage') and explain credits separately.

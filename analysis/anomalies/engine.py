@@ -1,6 +1,6 @@
 """The vectorised engine behind analysis.anomalies: every (day, series) of a days x series matrix at once.
 
-See analysis/anomalies.py for the method. Every statistic for day t uses days before t, except the
+See analysis/anomalies/detect.py for the method. Every statistic for day t uses days before t, except the
 7-day median of the drift test, which ends on day t itself.
 """
 
