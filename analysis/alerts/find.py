@@ -51,6 +51,7 @@ def anomaly_alerts(q: CostQueries, config: AlertsConfig, monitor: Monitor, curre
     events, _ = scan(q, filters, monitor.metric, monitor.by, monitor.sensitivity, monitor.min_impact,
                      monitor.min_impact_pct, monitor.usage_only)
     view = view_key(restriction)
+    first_day = q.period()[0] if len(events) else last_day
     alerts = []
     for _, event in events[events["end"] >= pd.Timestamp(since)].iterrows() if len(events) else ():
         group = str(event[monitor.dimension]) if monitor.by else TOTAL
@@ -68,7 +69,7 @@ def anomaly_alerts(q: CostQueries, config: AlertsConfig, monitor: Monitor, curre
         where = describe(monitor.scope) + (f" · {label(monitor.dimension)}: {group}" if monitor.by else "")
         days = int(event["days"])
         link = page_link(config.app_url, "anomalies",
-                         Filters(start=start - 30 * DAY, end=last_day + DAY, values=filters.values, currency=currency),
+                         Filters(start=max(start - 30 * DAY, first_day), end=last_day + DAY, values=filters.values, currency=currency),
                          monitor.metric, {"monitor": monitor.dimension, "sensitivity": monitor.sensitivity,
                                           "min_impact": monitor.min_impact, "min_pct": monitor.min_impact_pct,
                                           "usage": monitor.usage_only, "event": eid})
