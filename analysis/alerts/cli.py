@@ -51,18 +51,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(outcome: Outcome) -> None:
+    """One line for the destination, then the alerts sent, to be sent, or not sent (problems on stderr)."""
     where = outcome.destination.key
     count = f"{len(outcome.alerts)} alert{'s' if len(outcome.alerts) != 1 else ''}"
-    if outcome.status == SENT:
-        print(f"sent {count} to {where}")
-    elif outcome.status == DRY:
-        print(f"would send {count} to {where} (dry run)")
-    elif outcome.status == FAILED:
-        print(f"FAILED: {count} not sent to {where}: {outcome.detail}", file=sys.stderr)
-    elif outcome.status in (UNCONFIGURED, NO_ACCESS):
-        print(f"skipped {where}: {outcome.detail}" + (f"; {count} waiting" if outcome.alerts else ""), file=sys.stderr)
-    else:
-        print(f"nothing new for {where}")
+    lines = {SENT: f"sent {count} to {where}", DRY: f"would send {count} to {where} (dry run)",
+             FAILED: f"FAILED: {count} not sent to {where}: {outcome.detail}",
+             UNCONFIGURED: f"skipped {where}: {outcome.detail}; {count} waiting",
+             NO_ACCESS: f"skipped {where}: {outcome.detail}"}
+    stream = sys.stderr if outcome.status in (FAILED, UNCONFIGURED, NO_ACCESS) else sys.stdout
+    print(lines.get(outcome.status, f"nothing new for {where}"), file=stream)
     if outcome.status in (SENT, DRY, FAILED):
         for alert in outcome.alerts:
-            print(f"  - {alert.title} ({alert.when})")
+            print(f"  - {alert.title} ({alert.when})", file=stream)
