@@ -23,6 +23,7 @@ from pathlib import Path
 from analysis.alerts.config import Channel
 from analysis.alerts.find import Alert
 
+SUBJECT = 68  # characters: with "Subject: " one line of 78, which mail programs show without folding quirks
 TEST_NOTE = "This is a test alert: nothing happened. It checks that this channel reaches you."
 _TEAMS_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>~|])")
 
@@ -148,8 +149,8 @@ def json_payload(alerts: list[Alert], test: bool = False) -> dict:
 def email_message(alerts: list[Alert], sender: str, to: str, test: bool = False) -> EmailMessage:
     """The email: a plain-text part and an HTML part (bill text escaped) with the same content."""
     message = EmailMessage()
-    first = " ".join(alerts[0].title.split())[:120] if alerts else ""
-    message["Subject"] = _heading(alerts, test) + (f": {first}" if first else "")
+    subject = _heading(alerts, test) + (f": {' '.join(alerts[0].title.split())}" if alerts else "")
+    message["Subject"] = subject if len(subject) <= SUBJECT else subject[:SUBJECT - 3] + "..."
     message["From"] = sender
     message["To"] = to
     text = [_heading(alerts, test), ""] + ([TEST_NOTE, ""] if test else [])

@@ -35,6 +35,7 @@ def test_email_has_a_text_part_and_an_html_part_with_the_bill_text_escaped():
     assert HOSTILE in text and "+1,234.56 USD" in text and "test alert" in text
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;!channel&gt;" in page
     assert message["Subject"].startswith("TEST: FinOps Workbench test alert (1 alert)")
+    assert len(message["Subject"]) <= 68 and message["Subject"].endswith("...")
 
 
 def test_json_carries_the_figures_as_numbers():
