@@ -1,9 +1,17 @@
-"""What an alert message says, and that text from a bill stays text in every format; the resend rule."""
+"""What an alert message says, and that text from a bill stays text in every format; the resend rule; where
+credentials are read from."""
 
 import json
 
 from analysis.alerts.find import Alert
-from analysis.alerts.send import email_message, json_payload, slack_payload, teams_escape, teams_payload
+from analysis.alerts.send import (
+    email_message,
+    json_payload,
+    secret,
+    slack_payload,
+    teams_escape,
+    teams_payload,
+)
 from analysis.alerts.state import due, last_sent, load_sent, mark_sent
 
 HOSTILE = "<!channel> *Bold* <https://evil.example|click> & <script>alert(1)</script> [x](https://evil.example)"
@@ -51,3 +59,14 @@ def test_an_alert_is_due_once_and_again_when_its_impact_grew_by_the_setting(tmp_
     assert due(sent, ALERT.key, "ops", 120.0, 0.2) and due(sent, ALERT.key, "ops", -130.0, 0.2)
     assert due(sent, ALERT.key, "elsewhere", 100.0, 0.2)  # each destination on its own
     assert set(last_sent(tmp_path)) == {"monitor:Svc"}
+
+
+def test_credentials_come_from_the_environment_else_the_secrets_file(tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[alerts]\nOPS_HOOK = "https://hooks.example.com/from-file"\n[other]\nOPS_MAIL = "no"\n')
+    monkeypatch.delenv("OPS_HOOK", raising=False)
+    monkeypatch.delenv("OPS_MAIL", raising=False)
+    assert secret("OPS_HOOK", secrets) == "https://hooks.example.com/from-file"
+    assert secret("OPS_MAIL", secrets) is None and secret("OPS_HOOK", tmp_path / "missing.toml") is None
+    monkeypatch.setenv("OPS_HOOK", "https://hooks.example.com/from-env")
+    assert secret("OPS_HOOK", secrets) == "https://hooks.example.com/from-env"
