@@ -41,7 +41,7 @@ def top_n(frame: pd.DataFrame, column: str, n: int = 8) -> pd.DataFrame:
 
 
 def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: str = "month", height: int = 320,
-                 last_day: dt.date | None = None):
+                 last_day: dt.date | None = None, legend: str = "right"):
     """Cost per `period` stacked by `color`: bars for months (a month the data ends inside is drawn paler
     and said to be partial), stacked areas for weeks and days, which would be hair-thin bars."""
     title = label(color)
@@ -51,7 +51,8 @@ def stacked_bars(frame: pd.DataFrame, color: str, currency: str | None, grain: s
         order = [s for s in order if s != OTHER] + [OTHER]
     y = alt.Y("sum(cost):Q", title=f"Cost ({currency or 'USD'})", axis=alt.Axis(format=_axis_format(currency)),
               stack=True)
-    colour = alt.Color("series:N", title=title, sort=order, scale=_scale(order), legend=alt.Legend(labelLimit=240))
+    colour = alt.Color("series:N", title=title, sort=order, scale=_scale(order),
+                       legend=alt.Legend(labelLimit=320, orient=legend, columns=1))
     tooltip = [alt.Tooltip("series:N", title=title), alt.Tooltip("sum(cost):Q", title="Cost", format=TIP)]
     if grain != "month":
         chart = alt.Chart(frame).mark_area(opacity=0.9).encode(
@@ -202,3 +203,18 @@ def scenario_lines(frame: pd.DataFrame, budget: pd.DataFrame | None, currency: s
             x=x, y="amount:Q", tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"),
                                         alt.Tooltip("amount:Q", title="Budget", format=TIP)]))
     return alt.layer(*layers).properties(height=height)
+
+
+def percent_lines(frame: pd.DataFrame, height: int = 260) -> alt.Chart:
+    """Monthly shares (`frame`: month as `YYYY-MM`, series, share in 0..1) as lines with points."""
+    data = frame.sort_values("month", kind="stable")
+    data = data.assign(month=pd.to_datetime(data["month"], format="%Y-%m").dt.strftime("%b %Y"))
+    months = list(dict.fromkeys(data["month"]))
+    order = list(dict.fromkeys(data["series"]))
+    return alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
+        x=alt.X("month:O", title=None, sort=months, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("series:N", title=None, sort=order, scale=_scale(order),
+                        legend=alt.Legend(orient="top", labelLimit=320)),
+        tooltip=[alt.Tooltip("series:N", title="Figure"), alt.Tooltip("month:O", title="Month"),
+                 alt.Tooltip("share:Q", title="Value", format=".1%")]).properties(height=height)

@@ -33,6 +33,8 @@ from analysis.budgets.model import Budget
 from analysis.budgets.propose import propose_amount
 from analysis.dimensions import TOTAL, Dimension, is_allocation, is_tag, label
 from analysis.forecast import report
+from analysis.optimize import commitments as commitment_figures
+from analysis.optimize.opportunities import Assumptions, Found, find_opportunities
 from analysis.query import CostQueries, Filters, local_queries, snowflake_queries
 from analysis.query.acting import needs_rules
 from analysis.query.costs import Restriction
@@ -308,6 +310,24 @@ def anomaly_scan(q: CostQueries, *args: object) -> tuple:
 def anomaly_explain(q: CostQueries, *args: object) -> pd.DataFrame:
     """Root cause of one anomalous day (`analysis.anomalies.monitor.root_cause`)."""
     return monitor.root_cause(q, *args)
+
+
+@door
+def commitment_view(q: CostQueries, filters: Filters, categories: tuple[str, ...]):
+    """Utilization, unused cost, coverage and savings (`analysis.optimize.commitments.commitment_view`)."""
+    return commitment_figures.commitment_view(q, filters, categories)
+
+
+@door
+def commitment_trend(q: CostQueries, filters: Filters, categories: tuple[str, ...]) -> pd.DataFrame:
+    """The commitment figures month by month (`analysis.optimize.commitments.trend`)."""
+    return commitment_figures.trend(q, filters, categories)
+
+
+@door
+def opportunities(q: CostQueries, filters: Filters, assume: Assumptions) -> Found:
+    """Savings opportunities of the days before the range's end (`analysis.optimize.opportunities`)."""
+    return find_opportunities(q, filters, filters.end, assume)
 
 
 @door

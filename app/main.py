@@ -26,6 +26,7 @@ navigation = st.navigation(
             st.Page(PAGES / "tags.py", title="Tags", icon=":material/sell:"),
             st.Page(PAGES / "anomalies.py", title="Anomalies", icon=":material/crisis_alert:"),
             st.Page(PAGES / "forecast.py", title="Forecast", icon=":material/trending_up:"),
+            st.Page(PAGES / "optimization.py", title="Optimization", icon=":material/savings:"),
         ],
         "Allocation": [
             st.Page(PAGES / "allocation.py", title="Allocation rules", icon=":material/account_tree:"),

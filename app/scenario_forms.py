@@ -90,10 +90,22 @@ def builder(store: ScenarioStore, saved: list[tuple[Scenario, str]], first_month
     names = [NEW, *(s.name for s, _ in saved)]
     if "sc_pending_pick" in st.session_state:
         st.session_state["sc_edit"] = st.session_state.pop("sc_pending_pick")
+    if "sc_incoming" in st.session_state:  # a lever sent from the Optimization page: a new scenario to review
+        st.session_state["sc_draft"] = st.session_state.pop("sc_incoming")
+        st.session_state["sc_edit"] = NEW
+        st.session_state.pop(f"sc_levers_{NEW}", None)
     if st.session_state.get("sc_edit") not in names:
         st.session_state["sc_edit"] = NEW
     picked = st.selectbox("Scenario", names, key="sc_edit")
     scenario, seen = next(((s, t) for s, t in saved if s.name == picked), (None, token("")))
+    if scenario is None and "sc_draft" in st.session_state:
+        try:
+            scenario = validate_scenario(st.session_state["sc_draft"], "scenario")
+        except ScenarioError as error:
+            st.error(md(error))
+        else:
+            st.info(f"New scenario from the Optimization page: {md(scenario.name)}. Review its lever, then save.",
+                    icon=":material/savings:")
     with st.form(f"scenario_form_{picked}"):
         c1, c2, c3 = st.columns([3, 1, 1])
         name = c1.text_input("Name", scenario.name if scenario else "", max_chars=120)
@@ -126,7 +138,7 @@ def builder(store: ScenarioStore, saved: list[tuple[Scenario, str]], first_month
         if st.form_submit_button("Save scenario", icon=":material/save:", type="primary"):
             _save(store, {"name": name, "months": months, "metric": metric}, rows, picked, seen, first_month,
                   dimensions)
-    if scenario is not None:
+    if scenario is not None and picked != NEW:
         left, right = st.columns([3, 1])
         sure = left.checkbox(f"Yes, delete {picked!r} (its last version stays in the history)", key="sc_sure")
         if (right.button("Delete scenario", icon=":material/delete:", disabled=not sure)
@@ -160,5 +172,6 @@ def _save(store: ScenarioStore, fields: dict, rows: pd.DataFrame, picked: str, s
         return
     st.session_state["sc_done"] = f"Saved scenario {scenario.name!r}."
     st.session_state["sc_pending_pick"] = scenario.name
+    st.session_state.pop("sc_draft", None)
     st.session_state.pop(f"sc_levers_{picked}", None)  # the saved levers are the table's rows from now on
     st.rerun()

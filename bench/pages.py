@@ -24,7 +24,8 @@ from tests.servers import streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [("", "Overview"), ("explore", "Explore"), ("tags", "Tags"), ("anomalies", "Anomalies"),
-         ("forecast", "Forecast"), ("allocation", "Allocation"), ("showback", "Showback"), ("budgets", "Budgets"),
+         ("forecast", "Forecast"), ("optimization", "Optimization"), ("allocation", "Allocation"),
+         ("showback", "Showback"), ("budgets", "Budgets"),
          ("scenarios", "Scenarios"), ("reports", "Reports"), ("data", "Data"), ("access", "Access"),
          ("audit", "Audit")]
 CHROMIUM = "/usr/bin/chromium"

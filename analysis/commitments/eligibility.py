@@ -12,7 +12,8 @@ ELIGIBLE: Scope = (("ChargeCategory", ("Usage",)), ("PricingCategory", ("Standar
                    ("ServiceCategory", ELIGIBLE_CATEGORIES))
 
 
-def commitment_eligible(scope: Scope = ()) -> Scope | None:
+def commitment_eligible(scope: Scope = (), categories: tuple[str, ...] = ELIGIBLE_CATEGORIES) -> Scope | None:
     """The commitment-eligible part of `scope` (None when the scope holds no eligible cost by definition,
-    e.g. `{ServiceCategory: Storage}`)."""
-    return intersect(scope, ELIGIBLE)
+    e.g. `{ServiceCategory: Storage}`); `categories` widens or narrows the service categories counted."""
+    eligible = ELIGIBLE if categories == ELIGIBLE_CATEGORIES else (*ELIGIBLE[:2], ("ServiceCategory", categories))
+    return intersect(scope, eligible) if categories else None

@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from analysis.commitments.eligibility import commitment_eligible
+from analysis.commitments.eligibility import ELIGIBLE_CATEGORIES, commitment_eligible
 from analysis.dimensions import missing_label
 from analysis.query import CostQueries, Filters
 from analysis.store.tables import DATE
@@ -120,20 +120,21 @@ class Coverage:
     basis: str  # ListCost (the on-demand equivalent) or EffectiveCost
 
 
-def coverage(q: CostQueries, filters: Filters) -> Coverage:
+def coverage(q: CostQueries, filters: Filters, categories: tuple[str, ...] = ELIGIBLE_CATEGORIES) -> Coverage:
     """covered / (covered + eligible on demand).
 
-    Covered: Usage rows with a `CommitmentDiscountId` and status Used. Eligible on demand: the rows
+    Covered: Usage rows of those categories with a `CommitmentDiscountId` and status Used. Eligible on demand: the rows
     `commitment_eligible` selects (FOCUS 1.2 has no eligibility column; it approximates with Usage rows priced
     Standard, i.e. on demand, of the service categories commitments cover on every major cloud, Compute and
-    Databases; spot, purchases, tax and credits are not eligible) that no commitment covered. Both are
+    Databases, or of `categories`; spot, purchases, tax and credits are not eligible) that no commitment
+    covered. Both are
     measured in `ListCost`, the on-demand equivalent (so a discount does not shrink the covered part), when
     every such row has one, else in `EffectiveCost` (the basis says which).
     """
     t = _lines(q, filters)
-    covered = t.filter(t.ChargeCategory == "Usage", t[ID].notnull(), t.CommitmentDiscountStatus == USED)
+    covered = _covered(t, categories)
     done_sums = _sums(covered)
-    eligible = commitment_eligible(filters.values)  # None: the scope holds no eligible usage by definition
+    eligible = commitment_eligible(filters.values, categories)  # None: the scope holds no eligible usage
     on_demand = {"list": 0.0, "effective": 0.0, "rows": 0, "no_list": 0}
     if eligible is not None:
         e = _lines(q, replace(filters, values=eligible))
@@ -142,11 +143,17 @@ def coverage(q: CostQueries, filters: Filters) -> Coverage:
     key, basis = ("list", "ListCost") if by_list else ("effective", "EffectiveCost")
     done, left = done_sums[key], on_demand[key]
     if done + left == 0:
-        why = ("no commitment-eligible usage (Usage priced Standard in Compute or Databases, or covered by a "
-               "commitment) in this period and scope")
+        why = (f"no commitment-eligible usage (Usage priced Standard in {' or '.join(categories) or 'no category'}, "
+               "or covered by a commitment) in this period and scope")
         return Coverage(Figure(None, why), done, left, basis)
     note = f"in {basis}" + ("" if by_list else " (ListCost is empty on some eligible rows)")
     return Coverage(Figure(done / (done + left), note), done, left, basis)
+
+
+def _covered(t: ir.Table, categories: tuple[str, ...]) -> ir.Table:
+    """Usage a commitment covered, in the eligible service categories (or in none the bill names)."""
+    return t.filter(t.ChargeCategory == "Usage", t[ID].notnull(), t.CommitmentDiscountStatus == USED,
+                    t.ServiceCategory.isin(categories or ("",)) | t.ServiceCategory.isnull())
 
 
 def _sums(t: ir.Table) -> dict:
@@ -209,13 +216,15 @@ class CommitmentView:
     notes: list[str] = field(default_factory=list)
 
 
-def commitment_view(q: CostQueries, filters: Filters) -> CommitmentView:
-    """Utilization, unused cost, coverage and savings for `filters`, each with the reason it may be None."""
+def commitment_view(q: CostQueries, filters: Filters,
+                    categories: tuple[str, ...] = ELIGIBLE_CATEGORIES) -> CommitmentView:
+    """Utilization, unused cost, coverage (of usage in `categories`) and savings for `filters`, each with
+    the reason it may be None."""
     commitments, total = utilization(q, filters)
     unused = unused_by_month(q, filters)
     unused_cost = Figure(float(unused["unused_cost"].sum())) if len(unused) else Figure(None, NO_COMMITMENTS)
     rate = _rate(savings(q, filters, by=(), monthly=False))
-    cover = coverage(q, filters)
+    cover = coverage(q, filters, categories)
     notes = [f"{name}: {f.note}" for name, f in (("utilization", total), ("unused cost", unused_cost),
                                                  ("coverage", cover.share), ("effective savings rate", rate))
              if f.value is None]
@@ -230,6 +239,41 @@ def _rate(whole: pd.DataFrame) -> Figure:
         return Figure(None, row.get("note") or "the list cost is zero or empty")
     return Figure(float(row["savings_rate"]), "(Σ ListCost − Σ EffectiveCost) / Σ ListCost, commitment "
                                               "purchases excluded")
+
+
+def trend(q: CostQueries, filters: Filters, categories: tuple[str, ...] = ELIGIBLE_CATEGORIES) -> pd.DataFrame:
+    """Per month (`YYYY-MM`): cost-based utilization, unused cost, coverage (in ListCost, or EffectiveCost
+    when a row lacks it) and the effective savings rate; NaN where a month has nothing to measure."""
+    t = _lines(q, filters)
+    c = t.filter(t[ID].notnull(), t.CommitmentDiscountStatus.isin([USED, UNUSED]))
+    used = c.group_by(_month(c)).aggregate(used=c.EffectiveCost.sum(where=c.CommitmentDiscountStatus == USED),
+                                           unused_cost=c.EffectiveCost.sum(where=c.CommitmentDiscountStatus == UNUSED))
+    covered = _covered(t, categories)
+    parts = [covered.group_by(_month(covered)).aggregate(**_cover_sums(covered, "covered"))]
+    eligible = commitment_eligible(filters.values, categories)
+    if eligible is not None:
+        e = _lines(q, replace(filters, values=eligible))
+        e = e.filter(e[ID].isnull())
+        parts.append(e.group_by(_month(e)).aggregate(**_cover_sums(e, "on_demand")))
+    rates = savings(q, filters, by=())[["month", "savings_rate"]]
+    frame = rates
+    for part in [used, *parts]:
+        frame = frame.merge(_frame(part), on="month", how="left")
+    frame = frame.reindex(columns=[*frame.columns, *(c for c in _COVER_COLUMNS if c not in frame)])
+    with_list = frame[["covered_no_list", "on_demand_no_list"]].fillna(0).sum(axis=1) == 0
+    done = frame["covered_list"].where(with_list, frame["covered_effective"]).fillna(0.0)
+    left = frame["on_demand_list"].where(with_list, frame["on_demand_effective"]).fillna(0.0)
+    frame["coverage"] = (done / (done + left)).where(done + left != 0)
+    frame["utilization"] = (frame["used"] / (frame["used"] + frame["unused_cost"])).where(frame["used"].notna())
+    return frame[["month", "utilization", "unused_cost", "coverage", "savings_rate"]]
+
+
+_COVER_COLUMNS = [f"{who}_{what}" for who in ("covered", "on_demand") for what in ("list", "effective", "no_list")]
+
+
+def _cover_sums(t: ir.Table, who: str) -> dict:
+    return {f"{who}_list": t.ListCost.sum(), f"{who}_effective": t.EffectiveCost.sum(),
+            f"{who}_no_list": t.count(where=t.ListCost.isnull())}
 
 
 def month_filters(month: str, currency: str | None) -> Filters:

@@ -164,7 +164,7 @@ def _unused_commitments(q: CostQueries, window: Filters, notes: list[str]) -> li
         pool = demand[usable].groupby("day")["cost"].sum()
         daily = rows.set_index("day")["unused"]
         moved = np.minimum(daily, pool.reindex(daily.index).fillna(0.0)).clip(lower=0)
-        for day, amount in moved.items():  # what this commitment takes is gone for the next one
+        for day, amount in moved[moved > 0].items():  # what this commitment takes is gone for the next one
             take = usable & (demand["day"] == day)
             demand.loc[take, "cost"] *= 1 - amount / max(pool[day], 1e-12)
         behind = pd.DataFrame({"commitment": [name or cid], "provider": [provider], "unused_cost": [daily.sum()],

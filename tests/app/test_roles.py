@@ -310,7 +310,7 @@ def test_a_scoped_viewer_finds_no_other_account_on_the_visibility_pages(roles, s
         {page: MINE in texts for page, texts in shown.items()}
 
 
-@pytest.mark.parametrize("page", ["tags", "showback", "budgets", "scenarios", "reports", "allocation"])
+@pytest.mark.parametrize("page", ["tags", "showback", "budgets", "scenarios", "reports", "allocation", "optimization"])
 def test_a_scoped_viewer_finds_no_other_account_on_the_other_pages(roles, sample_frame, page):
     run, _ = roles
     others = set(sample_frame["SubAccountName"].unique()) - {MINE}

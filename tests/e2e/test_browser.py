@@ -54,7 +54,8 @@ def test_every_page_opens_and_a_filter_changes_a_kpi(page, app_url):
     assert "provider=Microsoft" in page.url
 
     for link, title in (("Explore", "Explore"), ("Tags", "Tags"), ("Anomalies", "Anomalies"),
-                        ("Forecast", "Forecast"), ("Allocation rules", "Allocation"), ("Showback", "Showback"),
+                        ("Forecast", "Forecast"), ("Optimization", "Optimization"), ("Allocation rules", "Allocation"),
+                        ("Showback", "Showback"),
                         ("Budgets", "Budgets"), ("Scenarios", "Scenarios"), ("Reports", "Reports"),
                         ("Data", "Data"), ("Access", "Access"), ("Audit", "Audit")):
         page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=link).click()

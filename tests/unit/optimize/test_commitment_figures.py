@@ -16,6 +16,7 @@ from analysis.optimize.commitments import (
     coverage,
     month_filters,
     savings,
+    trend,
     unused_by_month,
     utilization,
 )
@@ -55,11 +56,13 @@ def expected_utilization(f: pd.DataFrame) -> dict[str, tuple[str, float]]:
     return out
 
 
-def expected_coverage(f: pd.DataFrame) -> tuple[str, float | None]:
+def expected_coverage(f: pd.DataFrame, categories: tuple[str, ...] = ("Compute", "Databases")
+                      ) -> tuple[str, float | None]:
     usage = f["ChargeCategory"] == "Usage"
-    covered = f[usage & f["CommitmentDiscountId"].notna() & (f["CommitmentDiscountStatus"] == "Used")]
+    covered = f[usage & f["CommitmentDiscountId"].notna() & (f["CommitmentDiscountStatus"] == "Used")
+                & (f["ServiceCategory"].isin(categories) | f["ServiceCategory"].isna())]
     on_demand = f[usage & (f["PricingCategory"] == "Standard") & f["CommitmentDiscountId"].isna()
-                  & f["ServiceCategory"].isin(["Compute", "Databases"])]
+                  & f["ServiceCategory"].isin(categories)]
     metric = "ListCost" if pd.concat([covered, on_demand])["ListCost"].notna().all() else "EffectiveCost"
     whole = covered[metric].sum() + on_demand[metric].sum()
     return metric, (covered[metric].sum() / whole if whole else None)
@@ -149,6 +152,34 @@ def test_the_sample_figures_are_what_a_reader_would_expect(q):
     assert low < 0.8 and min(rest) > 0.85  # one savings plan left partly idle by a decommissioned fleet
     assert view.coverage.basis == "ListCost" and 0 < view.coverage.share.value < 1
     assert 0 < view.savings_rate.value < 0.2 and view.notes == []
+
+
+def test_the_monthly_trend_matches_pandas_month_by_month(q, sample_frame):
+    filters = Filters.of(dt.date(2026, 6, 1), dt.date(2026, 11, 1), "USD")
+    f = charged_in(sample_frame, filters.start, filters.end)
+    got = trend(q, filters).set_index("month")
+    assert list(got.index) == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    for month, rows in f.groupby("month"):
+        c = _commitment_rows(rows)
+        used = c.loc[c["CommitmentDiscountStatus"] == "Used", "EffectiveCost"].sum()
+        unused = c.loc[c["CommitmentDiscountStatus"] == "Unused", "EffectiveCost"].sum()
+        charges = rows[~((rows["ChargeCategory"] == "Purchase") & rows["CommitmentDiscountId"].notna())]
+        assert_close(got.loc[month, "utilization"], used / (used + unused))
+        assert_close(got.loc[month, "unused_cost"], unused)
+        assert_close(got.loc[month, "coverage"], expected_coverage(rows)[1])
+        assert_close(got.loc[month, "savings_rate"], 1 - charges["EffectiveCost"].sum() / charges["ListCost"].sum())
+
+
+def test_the_eligible_scope_can_be_narrowed_or_widened(q, sample_frame):
+    filters = month_filters(MONTH, "USD")
+    f = charged_in(sample_frame, filters.start, filters.end)
+    for categories in (("Compute",), ("Compute", "Databases", "Analytics")):
+        got = coverage(q, filters, categories)
+        assert got.basis == "ListCost"
+        assert_close(got.share.value, expected_coverage(f, categories)[1])
+        assert_close(trend(q, filters, categories)["coverage"].iloc[0], expected_coverage(f, categories)[1])
+    nothing = coverage(q, filters, ())
+    assert nothing.share.value is None and "no category" in nothing.share.note
 
 
 def test_a_scope_without_commitments_says_so_instead_of_zero(q):
