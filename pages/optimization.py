@@ -116,4 +116,5 @@ workbook.download(view, "Optimization", [
     kpis=[("Utilization", figures.utilization.value, "percent"), ("Unused commitment cost", figures.unused_cost.value,
           "money"), ("Coverage", figures.coverage.share.value, "percent"),
           ("Effective savings rate", figures.savings_rate.value, "percent")],
-    extra=[("Eligible service categories", ", ".join(eligible)), ("Opportunities read", f"{start} to {end}")])
+    extra=[("Eligible service categories", ", ".join(eligible)),
+           ("Opportunities read", f"{start} to {end - pd.Timedelta(days=1):%Y-%m-%d} (last day included)")])

@@ -118,3 +118,21 @@ def test_a_bill_without_commitments_or_list_prices_says_what_it_cannot_compute(s
     assert "effective savings rate: ListCost is empty on" in notes
     assert "non-production schedules: no environment tag" in notes
     assert "unused commitments: no Unused commitment rows in the window" in notes
+
+
+def test_the_workbook_holds_the_figures_and_the_ranked_list(downloads, page, sample_cache):
+    from tests.app.conftest import workbook_of
+
+    book = workbook_of(downloads, "optimization_EffectiveCost_USD")
+    assert book.sheetnames == ["Cover", "KPIs", "Commitments", "By month", "Savings", "Opportunities"]
+    kpis = {r[0].value: r[1].value for r in book["KPIs"].iter_rows(min_row=2) if r[0].value}
+    expected = commitment_view(local_queries(sample_cache), VIEW)
+    assert kpis["Utilization"] == pytest.approx(expected.utilization.value, abs=1e-9)
+    assert kpis["Unused commitment cost"] == pytest.approx(expected.unused_cost.value, abs=0.005)
+    ws = book["Opportunities"]
+    (table,) = ws.tables.values()
+    rows = [[c.value for c in row] for row in ws[table.ref]]
+    found = find_opportunities(local_queries(sample_cache), VIEW, VIEW.end)
+    assert rows[0][:3] == ["Opportunity", "Kind", "Monthly savings (EffectiveCost, USD)"]
+    assert [r[2] for r in rows[1:]] == pytest.approx([o.monthly_savings for o in found.opportunities], abs=0.005)
+    assert book["By month"]["B2"].number_format.endswith("%")
