@@ -16,9 +16,11 @@ except the 7-day median of the drift test, which ends on day t itself):
   until 3 such weeks exist). Values are divided by f.
 * Level: median of the deseasonalised values over the previous 28 days, carried forward 14.5 days (its
   age) at the series' steady growth; expected = level x f.
-* Steady growth: the daily log growth between the medians of days t-112..t-85 and t-56..t-29 when the
-  median of the days between lies on the same line (within a quarter of the change + 2 points), capped at
-  +150 % (or -60 %) a year; 0 otherwise (a step is not a trend).
+* Steady growth: the daily log growth between the 28-day medians ending on t-85 and t-29 when the one
+  ending on t-57 lies on the same line (within a quarter of the change + 2 points); with 169 days of
+  history, also between those ending on t-169 and t-29 (middle: t-99), and where both are steady in the
+  same direction the slower one (a recent acceleration is not yet a trend); capped at +150 % (or -60 %) a
+  year; 0 otherwise (a step is not a trend).
 * Month-start charges: day 1 of a month is left out of all baselines; its charge on top of usage is
   learned from up to 6 earlier month starts (those on holidays teach nothing) as three models: a fixed
   amount (the median of the last 3), a share of the previous month's usage, a share of the usage two
@@ -44,9 +46,10 @@ except the 7-day median of the drift test, which ends on day t itself):
   at least 1.5 x the 56-day maximum, and zero days are never flagged as drops.
 * New spend: cost above the floor after at least 7 days of history with no cost over the previous 92.
 * Drift: the 7-day median of deseasonalised values (ending on day t) against the median of days
-  t-56..t-29, both as it was and carried forward 39.5 days at the steady growth: a level between the two
-  is explained (steady growth, or growth that levelled off), otherwise the nearer one is the baseline;
-  on series that are not volatile, flagged when the change exceeds max(15 %, k x sigma / sqrt(7)) and
+  t-56..t-29, both as it was and carried forward 39.5 days at the steady growth: a drift has moved
+  beyond the threshold from one of them and beyond two thirds of it from the other, in the same
+  direction (so steady growth, or growth that levelled off, is explained; the farther one is the
+  baseline shown); on series that are not volatile, flagged when the change exceeds max(15 %, k x sigma / sqrt(7)) and
   the series had no other flag in the previous 56 days (so a level shift is not re-flagged as drift
   while it is being learned); a drift's consecutive days are one drift, and none follows for 56 days.
 * Credits/refunds: a day whose net value is negative is never flagged and is left out of baselines.

@@ -48,16 +48,27 @@ def _nanmedian(stack: np.ndarray, min_count: int) -> np.ndarray:
 
 
 def _trend(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(Daily log growth, median of days t-56..t-29) per (day, series): the growth is that of the medians of
-    days t-112..t-85 and t-56..t-29 where the median of the days between lies on the same line (steady
-    growth, not a step), capped at MAX_GROWTH; else 0."""
+    """(Daily log growth, median of days t-56..t-29) per (day, series). The growth is read twice from three
+    28-day medians that must lie on one line (steady growth, not a step): those ending on t-29, t-57 and
+    t-85, and, where the history is long enough, those ending on t-29, t-99 and t-169. Where both are
+    steady in the same direction the slower one is taken (a recent acceleration is not yet a trend), where
+    only the first exists it is taken, else 0; capped at MAX_GROWTH."""
     med = _roll(z, WINDOW, "median", 14)
-    m1, m2, m3 = (_shift(med, WINDOW * i + 1) for i in (1, 2, 3))
-    with np.errstate(all="ignore"):
-        total = np.log(m1 / m3)
-        bend = np.log(m2) - (np.log(m1) + np.log(m3)) / 2
-    steady = np.isfinite(total) & np.isfinite(bend) & (np.abs(bend) <= 0.25 * np.abs(total) + 0.02)
-    return np.where(steady, np.clip(total / (2 * WINDOW), -MAX_GROWTH, MAX_GROWTH), 0.0), m1
+    m1 = _shift(med, WINDOW + 1)
+
+    def steady_growth(gap: int) -> np.ndarray:
+        m2, m3 = _shift(med, WINDOW + 1 + gap), _shift(med, WINDOW + 1 + 2 * gap)
+        with np.errstate(all="ignore"):
+            total = np.log(m1 / m3)
+            bend = np.log(m2) - (np.log(m1) + np.log(m3)) / 2
+        steady = np.isfinite(total) & np.isfinite(bend) & (np.abs(bend) <= 0.25 * np.abs(total) + 0.02)
+        return np.where(steady, total / (2 * gap), np.where(np.isfinite(total) & np.isfinite(bend), 0.0, np.nan))
+
+    short, long = steady_growth(WINDOW), steady_growth(5 * WINDOW // 2)
+    agree = np.sign(short) == np.sign(long)
+    growth = np.where(np.isnan(long), short, np.where(agree, np.sign(short) * np.minimum(np.abs(short),
+                                                                                         np.abs(long)), 0.0))
+    return np.clip(np.nan_to_num(growth), -MAX_GROWTH, MAX_GROWTH), m1
 
 
 def _month_usage(y: np.ndarray, days: pd.DatetimeIndex, ordinary: np.ndarray) -> dict[int, np.ndarray]:
@@ -268,16 +279,18 @@ def run(y: np.ndarray, days: pd.DatetimeIndex, k: float, *, floor: float, rel_fl
         score = np.abs(y - expected) / np.where(scale > 0, scale, np.nan)
 
     # drift: 7-day median (ending today) vs median of days t-56..t-29, as it was and carried forward at the
-    # steady growth; a level between the two is explained (growth, or growth that levelled off), else the
-    # nearer one is the baseline
+    # steady growth: a drift moved beyond the threshold from the one and beyond two thirds of it from the
+    # other, in the same direction (steady growth, or growth that levelled off, is explained)
     med7 = _roll(z, 7, "median", 5)
+    drift_th = np.maximum(0.15, k * sigma_rel / np.sqrt(7.0))
     carried = old * np.exp(growth * (WINDOW + 1 + (WINDOW - 7) / 2))
     with np.errstate(all="ignore"):
         rel_old, rel_carried = med7 / old - 1.0, med7 / carried - 1.0
     nearer = np.abs(rel_carried) < np.abs(rel_old)
-    old = np.where(nearer, carried, old)
-    rel = np.where(np.sign(rel_old) == np.sign(rel_carried), np.where(nearer, rel_carried, rel_old), 0.0)
-    drift_th = np.maximum(0.15, k * sigma_rel / np.sqrt(7.0))
+    unexplained = (np.sign(rel_old) == np.sign(rel_carried)) & (np.minimum(np.abs(rel_old), np.abs(rel_carried))
+                                                                 > 2 * drift_th / 3)
+    rel = np.where(unexplained, np.where(nearer, rel_old, rel_carried), 0.0)
+    old = np.where(nearer, old, carried)
     recent_flag = _shift(_roll(flag.astype(float), SCALE_WINDOW, "max", 1), 1)
     drift = _once(judged & ~hol & ~flag & ~volatile & (np.abs(rel) > drift_th) & (np.nan_to_num(recent_flag) == 0)
                   & (np.abs(med7 - old) * f > np.maximum(floor, 0)) & (age >= 2 * WINDOW))
