@@ -12,6 +12,7 @@ from analysis.alerts.config import AlertsConfig, AlertsError, AlertsStore, Chann
 from analysis.alerts.run import FAILED, SENT, send_test
 from analysis.alerts.state import last_sent
 from analysis.scope import describe
+from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
 from app.door import scope_label, workspace
 from app.permits import can, refused, sees
 from app.ui import md, utc_time
@@ -28,12 +29,16 @@ def recipients(channel: Channel) -> str:
 
 
 def alert_monitors() -> None:
-    """The monitors the user may see (inside their scopes), their recipients and last send; a test button."""
+    """The monitors the user may see (inside their scopes), their recipients and last send; for admins a test
+    button and the settings file's editor."""
     try:
         config = AlertsStore(workspace()).config()
         sent = last_sent(workspace())
     except AlertsError as error:  # an invalid alerts.yaml, an unreadable alerts_sent.json
         st.error(f"Alert settings cannot be read: {md(error)}", icon=":material/notifications_off:")
+        if can("alerts"):
+            with st.expander("Edit alerts.yaml", icon=":material/edit:", expanded=True):
+                _editor()
         return
     monitors = [m for m in config.monitors if sees(m.scope)]
     with st.expander(f"Alert monitors ({len(monitors)})", icon=":material/notifications:"):
@@ -49,6 +54,31 @@ def alert_monitors() -> None:
         } for m in monitors]), hide_index=True, width="stretch", key="al_monitors")
         if can("alerts"):
             _test_form(config, [m.name for m in monitors])
+    if can("alerts"):
+        with st.expander("Edit alerts.yaml", icon=":material/edit:"):
+            _editor()
+
+
+def _editor() -> None:
+    """alerts.yaml as text, saved through the workspace store: checked first (the holiday calendar too),
+    refused when someone saved since it was read, a version kept, the save in the audit trail."""
+    store = AlertsStore(workspace())
+    text, token = store.read()
+    edited = st.text_area("alerts.yaml", text, height=320, label_visibility="collapsed", key="al_text",
+                          help="Channels, monitors, budget owners' channels and the holiday calendar. Credentials "
+                               "never go here: name the environment variable or secrets.toml key instead.")
+    if st.button("Save alert settings", icon=":material/save:", type="primary", key="al_save") and not refused(
+            "alerts", "change the alert settings", "alerts.yaml"):
+        try:
+            store.save(edited, st.session_state.get("al_seen", token))
+        except (AlertsError, WorkspaceConflict, WorkspaceWriteError) as error:
+            st.error(f"Not saved: {md(error)}", icon=":material/block:")
+        else:
+            st.session_state.pop("al_seen", None)
+            st.success("Alert settings saved; the next run of `python -m analysis alerts` uses them.",
+                       icon=":material/check_circle:")
+            return
+    st.session_state["al_seen"] = token
 
 
 def _test_form(config: AlertsConfig, names: list[str]) -> None:

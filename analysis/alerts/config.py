@@ -310,5 +310,11 @@ class AlertsStore(WorkspaceFile):
         return parse_alerts(text, FILE_NAME)
 
     def validate(self, text: str) -> None:
-        """AlertsError (nothing written) when the text is not a valid alerts file."""
-        parse_alerts(text, FILE_NAME)
+        """AlertsError (nothing written) when the text is not a valid alerts file, its holiday calendar
+        included."""
+        from analysis.anomalies.holidays import HolidayError, parse_holiday_settings
+
+        try:
+            parse_holiday_settings(parse_alerts(text, FILE_NAME).holidays)
+        except HolidayError as error:
+            raise AlertsError(str(error)) from None

@@ -119,11 +119,41 @@ def test_viewers_get_no_test_button_and_see_only_monitors_inside_their_scope(pag
     open_page, _ = page
     viewer = open_page(2525, {"email": "vic@example.com"})
     assert len(viewer.dataframe[0].value) == 3
-    assert "Send a test alert" not in {b.label for b in viewer.button}
+    assert not {"Send a test alert", "Save alert settings"} & {b.label for b in viewer.button}
+    assert not viewer.text_area  # the settings (channels, addresses) are an admin's
     carol = open_page(2525, {"email": "carol@example.com"})
     assert list(carol.dataframe[0].value["Monitor"]) == ["Payments"]
     admin = open_page(2525, {"email": "dana@example.com", "groups": ["finops-admins"]})
-    assert "Send a test alert" in {b.label for b in admin.button}
+    assert {"Send a test alert", "Save alert settings"} <= {b.label for b in admin.button}
+
+
+def test_an_admin_edits_alerts_yaml_and_a_bad_setting_is_named_and_not_saved(page):
+    open_page, workspace = page
+    at = open_page(2525)
+    before = (workspace / "alerts.yaml").read_text()
+    at.text_area(key="al_text").input(before + "holidays: {country: XX}\n")
+    button(at, "Save alert settings").click().run()
+    assert "alerts.yaml, holidays: field country" in plain(at.error[0].value)
+    assert (workspace / "alerts.yaml").read_text() == before  # nothing written
+    at.text_area(key="al_text").input(before.replace("name: Data", "name: Data team") + "holidays: {country: GB}\n")
+    button(at, "Save alert settings").click().run()
+    saved = yaml.safe_load((workspace / "alerts.yaml").read_text())
+    assert saved["holidays"] == {"country": "GB"} and saved["monitors"][2]["name"] == "Data team"
+    assert any("Alert settings saved" in s.value for s in at.success)
+    assert list((workspace / ".history").glob("alerts*"))  # the previous version is kept
+    at.run()
+    assert "Data team" in list(at.dataframe[0].value["Monitor"])
+
+
+def test_an_invalid_alerts_yaml_is_named_and_an_admin_can_mend_it_on_the_page(page):
+    open_page, workspace = page
+    at = open_page(2525)
+    (workspace / "alerts.yaml").write_text("monitors: [{name: X, channels: [nowhere]}]\n")
+    at.run()
+    assert "Alert settings cannot be read" in at.error[0].value
+    at.text_area(key="al_text").input("monitors: []\n")
+    button(at, "Save alert settings").click().run()
+    assert (workspace / "alerts.yaml").read_text() == "monitors: []\n"
 
 
 def test_an_alerts_link_opens_the_page_on_its_event(app, sample_cache):
