@@ -106,3 +106,8 @@ grants:
     assert [c["provider"] for c in result["commitments"]] == ["Microsoft"]
     assert result["effective_savings_rate"] == pytest.approx(
         1 - charges["EffectiveCost"].sum() / charges["ListCost"].sum(), abs=1e-6)
+    mine = sample_frame[sample_frame["ProviderName"] == "Microsoft"]
+    wanted = expected(mine, dt.date(2026, 11, 1), Assumptions(lookback_days=31))  # her opportunities only
+    assert {(o["kind"], o["scope"]): o["monthly_savings"] for o in result["opportunities"]} == {
+        k: pytest.approx(round(v, 2), abs=0.006) for k, v in wanted.items()}
+    assert "AWS" not in done.stdout and "Google Cloud" not in done.stdout
