@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis.alerts.config import AlertsConfig, Monitor
+from analysis.anomalies.holidays import parse_holiday_settings
 from analysis.anomalies.monitor import root_cause, scan
 from analysis.anomalies.triage import Triage, event_id, find_triage, view_key
 from analysis.budgets.evaluate import evaluate
@@ -49,7 +50,7 @@ def anomaly_alerts(q: CostQueries, config: AlertsConfig, monitor: Monitor, curre
     root cause (the top three contributors on the event's largest day) and a link to the event."""
     filters = scoped(Filters(end=last_day + DAY, currency=currency), monitor.scope)
     events, _ = scan(q, filters, monitor.metric, monitor.by, monitor.sensitivity, monitor.min_impact,
-                     monitor.min_impact_pct, monitor.usage_only)
+                     monitor.min_impact_pct, monitor.usage_only, parse_holiday_settings(config.holidays))
     view = view_key(restriction)
     first_day = q.period()[0] if len(events) else last_day
     alerts = []
