@@ -21,6 +21,7 @@ MIN_HISTORY = 28     # days of data before a series is judged (new spend: 7)
 VOLATILE = 0.25      # relative residual scale above which a series is judged by its own range
 MAX_GROWTH = np.log(2.5) / 365  # steadiest trend followed: +150 % (or -60 %) a year, per day
 HOLIDAY_DIP = 0.25   # share of usage a holiday may take off before its behaviour is learned
+HOLIDAY_FLOOR = 0.15  # and after: dips deepen towards the peak days, so one this shallow never alarms
 HOLIDAY_MEMORY = 7   # days back in which earlier holidays teach a holiday's level
 MS_MODELS = 6        # earlier month starts that teach the month-start charge
 
@@ -237,7 +238,8 @@ def run(y: np.ndarray, days: pd.DatetimeIndex, k: float, *, floor: float, rel_fl
     learned = hol & np.isfinite(hol_factor)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        hol_low = np.where(learned, np.nanmin(recent, axis=0), 1.0)    # the deepest recent holiday
+        # the deepest recent holiday, with at least HOLIDAY_FLOOR of room (a dip deepens towards 24-26 December)
+        hol_low = np.where(learned, np.minimum(np.nanmin(recent, axis=0), 1 - HOLIDAY_FLOOR), 1.0)
         hol_high = np.where(learned, np.maximum(hol_factor, 1.0), 1.0)
     usage = np.where(learned, expected * hol_factor, expected)
     ordinary_usage = np.nan_to_num(expected)

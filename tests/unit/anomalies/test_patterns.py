@@ -46,6 +46,18 @@ def test_a_clean_year_end_dip_is_no_anomaly_with_the_calendar():
     assert detect_anomalies(s, "service", holidays=calendar()).empty
 
 
+def test_christmas_days_deeper_than_the_holidays_before_them_are_holiday_behaviour_not_a_drop():
+    s = usage(seed=6, yearly=0.6, noise=0.015)
+    d = s["date"]
+    s["cost"] *= np.where((d >= "2025-12-20") & (d <= "2026-01-03"), 0.95, 1.0)  # a shallow dip to start
+    eve = d.isin(pd.to_datetime(["2025-12-24", "2025-12-25"]))
+    deeper = s.assign(cost=s["cost"] * np.where(eve, 0.83 / 0.95, 1.0))  # 17 % down at the peak (the band on 15 %)
+    assert detect_anomalies(deeper, "service", holidays=calendar()).empty
+    gone = s.assign(cost=s["cost"] * np.where(eve, 0.45 / 0.95, 1.0))  # 55 % down: more than a holiday
+    found = group_events(detect_anomalies(gone, "service", holidays=calendar()), "service")
+    assert [(e.start, e.kind) for e in found.itertuples()] == [(pd.Timestamp("2025-12-24"), "drop")]
+
+
 def test_an_outage_and_a_spike_inside_the_holidays_are_still_found():
     main, other = year_end_dip(usage(600.0, seed=2)), year_end_dip(usage(400.0, seed=3, name="other"))
     main.loc[main["date"].isin(pd.to_datetime(["2025-12-29", "2025-12-30"])), "cost"] = 0.0  # outage
