@@ -93,6 +93,8 @@ def builder(store: ScenarioStore, saved: list[tuple[Scenario, str]], first_month
     if "sc_incoming" in st.session_state:  # a lever sent from the Optimization page: a new scenario to review
         st.session_state["sc_draft"] = st.session_state.pop("sc_incoming")
         st.session_state["sc_edit"] = NEW
+        st.toast("The lever from Optimization is in a new scenario under Build or edit a scenario: review it, "
+                 "then save.", icon=":material/savings:")
         st.session_state.pop(f"sc_levers_{NEW}", None)
     if st.session_state.get("sc_edit") not in names:
         st.session_state["sc_edit"] = NEW
