@@ -85,3 +85,25 @@ def test_scenarios_page_compares_the_examples_from_a_link(budgets_url):
         expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).to_contain_text("Savings plan and Azure exit")
         expect(page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first).not_to_contain_text("Compute growth")
         expect(page.get_by_text("is spread evenly over the months")).to_be_visible()  # a yearly budget, monthly
+
+
+def test_an_opportunity_goes_to_scenarios_and_the_filters_come_along(budgets_url):
+    url, workspace = budgets_url
+    with chromium_page(width=1440) as page:
+        page.goto(f"{url}/optimization?provider=AWS")
+        expect(page.get_by_role("heading", name="Optimization", exact=True)).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Send to Scenarios").click(timeout=60_000)
+        expect(page.get_by_role("heading", name="Scenarios", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("New scenario from the Optimization page")).to_be_visible(timeout=60_000)
+        _no_exception(page)
+        # the sidebar kept its filters through the switch (st.switch_page used to drop the widgets' state)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        dates = sidebar.locator("[data-testid='stDateInput'] input")
+        expect(dates.nth(1)).to_have_value("2026-11-15", timeout=30_000)  # the range's end is still there
+        expect(dates.first).to_have_value("2026-06-01")
+        expect(sidebar.locator("[data-testid='stMultiSelect']", has_text="Provider")).to_contain_text("AWS")
+        expect(sidebar).not_to_contain_text("Pick the last day too")
+        page.get_by_role("button", name="Save scenario").click()
+        expect(page.get_by_text("Saved scenario 'Optimization:", exact=False)).to_be_visible(timeout=60_000)
+    (saved,) = (workspace / "scenarios").glob("optimization-*.yaml")
+    assert yaml.safe_load(saved.read_text())["levers"][0]["kind"] in {"growth", "commitment"}
