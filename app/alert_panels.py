@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.alerts.config import AlertsConfig, AlertsError, AlertsStore, Channel
-from analysis.alerts.run import FAILED, SENT, send_test
+from analysis.alerts.run import FAILED, SENT, send_owner_test, send_test
 from analysis.alerts.state import last_sent
 from analysis.scope import describe
 from analysis.store.workspace import WorkspaceConflict, WorkspaceWriteError
@@ -82,12 +82,15 @@ def _editor() -> None:
 
 
 def _test_form(config: AlertsConfig, names: list[str]) -> None:
+    routes = {name: (send_test, name) for name in names} | {
+        f"Budget alerts of {r.owner}": (send_owner_test, r.owner) for r in config.budgets}
     with st.form("al_test"):
-        name = st.selectbox("Monitor", names, key="al_test_monitor")
+        name = st.selectbox("Monitor or budget owner", list(routes), key="al_test_monitor")
         if not (st.form_submit_button("Send a test alert", icon=":material/send:")
                 and not refused("alerts", "send test alerts", f"test alert of {name}")):
             return
-    for outcome in send_test(config, name, workspace(), SECRETS):
+    send, target = routes[name]
+    for outcome in send(config, target, workspace(), SECRETS):
         where = md(outcome.destination.key)
         if outcome.status == SENT:
             st.success(f"Test alert sent to {where}.", icon=":material/check_circle:")

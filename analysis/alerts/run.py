@@ -17,7 +17,7 @@ from pathlib import Path
 from analysis.access.acting import acting
 from analysis.access.roles import OPERATOR, Access, Identity, resolve
 from analysis.access.store import AccessStore
-from analysis.alerts.config import AlertsConfig, AlertsError, Channel, Monitor
+from analysis.alerts.config import FILE_NAME, AlertsConfig, AlertsError, Channel, Monitor
 from analysis.alerts.find import Alert, anomaly_alerts, budget_alerts
 from analysis.alerts.send import DeliveryError, NotConfigured, deliver
 from analysis.alerts.state import due, load_sent, mark_sent
@@ -190,8 +190,25 @@ def send_test(config: AlertsConfig, monitor_name: str, workspace: Path, secrets_
     alert = Alert(key="test", source=f"monitor:{monitor.name}", title=f"Test of the monitor {monitor.name}",
                   where=describe(monitor.scope), impact=0.0, currency="", when=dt.date.today().isoformat(),
                   cause=("no event: this message only checks the channel",), link=link, facts={"kind": "test"})
+    return _send_test(alert, destinations(config, monitor.channels), f"monitor {monitor.name}", workspace,
+                      secrets_file)
+
+
+def send_owner_test(config: AlertsConfig, owner: str, workspace: Path, secrets_file: Path | None) -> list[Outcome]:
+    """The same test message to each destination of the channels a budget owner's alerts go to."""
+    route = next((r for r in config.budgets if r.owner == owner), None)
+    if route is None:
+        raise AlertsError(f"{FILE_NAME}: no budget owner {owner!r}")
+    alert = Alert(key="test", source=f"owner:{owner}", title=f"Test of the budget alerts of {owner}",
+                  where="their budgets", impact=0.0, currency="", when=dt.date.today().isoformat(),
+                  cause=("no budget crossed a threshold: this message only checks the channel",),
+                  link=page_link(config.app_url, "budgets", Filters(), "EffectiveCost", {}), facts={"kind": "test"})
+    return _send_test(alert, destinations(config, route.channels), f"budget owner {owner}", workspace, secrets_file)
+
+
+def _send_test(alert: Alert, targets: list[Destination], what: str, workspace: Path, secrets_file: Path | None) -> list[Outcome]:
     outcomes = []
-    for destination in destinations(config, monitor.channels):
+    for destination in targets:
         try:
             deliver(destination.channel, destination.address, [alert], secrets_file, test=True)
         except NotConfigured as error:
@@ -201,6 +218,6 @@ def send_test(config: AlertsConfig, monitor_name: str, workspace: Path, secrets_
             record("alert", destination.key, ok=False, detail=f"test alert not sent: {error}", folder=workspace)
             outcomes.append(Outcome(destination, FAILED, [alert], str(error)))
             continue
-        record("alert", destination.key, detail=f"test alert of monitor {monitor.name}", folder=workspace)
+        record("alert", destination.key, detail=f"test alert of {what}", folder=workspace)
         outcomes.append(Outcome(destination, SENT, [alert]))
     return outcomes

@@ -46,7 +46,8 @@ def settings(smtp_port: int) -> dict:
                                    "smtp": {"host": "127.0.0.1", "port": smtp_port, "from": "finops@example.com"}}}],
         "monitors": [{"name": "Services", "dimension": "ServiceName", "channels": ["ops-json", "mail"]},
                      {"name": "Payments", "scope": {"SubAccountName": "prod-payments"}, "channels": ["broken"]},
-                     {"name": "Data", "scope": {"SubAccountName": "data-platform"}, "channels": ["ops-json"]}]}
+                     {"name": "Data", "scope": {"SubAccountName": "data-platform"}, "channels": ["ops-json"]}],
+        "budgets": [{"owner": "finance@example.com", "channels": ["ops-json"]}]}
 
 
 @pytest.fixture
@@ -100,6 +101,21 @@ def test_an_admin_sends_a_test_alert_and_sees_each_channel_answer(page, monkeypa
     assert [(e["action"], e["target"], e["ok"]) for e in trail] == [
         ("alert", "ops-json", True), ("alert", "mail:ops@example.com", True), ("alert", "mail:lead@example.com", False)]
     assert not json.loads((workspace / SENT_FILE).read_text())["sent"].get("test")  # a test is not an event sent
+
+
+def test_an_admin_tests_a_budget_owner_s_route(page, monkeypatch):
+    open_page, workspace = page
+    with webhook_receiver() as hook:
+        monkeypatch.setenv("PANEL_HOOK", f"http://127.0.0.1:{hook.port}/hook")
+        at = open_page(2525)
+        at.selectbox(key="al_test_monitor").select("Budget alerts of finance@example.com")
+        button(at, "Send a test alert").click().run()
+    ((_, body),) = hook
+    assert body["test"] is True and body["alerts"][0]["title"] == "Test of the budget alerts of finance@example.com"
+    assert body["alerts"][0]["link"].startswith("https://finops.example.com/budgets?")
+    assert [plain(s.value) for s in at.success] == ["Test alert sent to ops-json."]
+    trail = [json.loads(line) for line in (workspace / "audit.jsonl").read_text().splitlines()]
+    assert trail[-1]["detail"] == "test alert of budget owner finance@example.com"
 
 
 def test_a_channel_that_is_down_or_not_configured_is_named(page, monkeypatch):
