@@ -101,7 +101,7 @@ def _days(window: Filters) -> int:
 
 
 def _growth_lever(scope: Scope, saving: float, scope_cost: float, start: dt.date) -> dict | None:
-    """A growth lever of -saving/scope_cost on `scope` from the month after the window, or None."""
+    """A growth lever of -saving/scope_cost on `scope` from `start` (the month after the last day read), or None."""
     if scope_cost <= 0:
         return None
     percent = -round(min(float(saving) / scope_cost, 1.0) * 100, 1)
@@ -214,7 +214,7 @@ def _new_commitments(q: CostQueries, window: Filters, assume: Assumptions, notes
                           "days_below_level": [int(short.sum())]}),
             risk=f"below the level on {int(short.sum())} of {days} days: {_monthly(wasted, days):,.2f} a month "
                  "would go unused",
-            lever={"kind": "commitment", "scope": dict(scope), "from": f"{_next_month(window.end):%Y-%m}",
+            lever={"kind": "commitment", "scope": dict(scope), "from": f"{_next_month(window.end - dt.timedelta(days=1)):%Y-%m}",
                    "percent": round(min(100.0, 100 * level / float(spend.mean())), 1), "discount": round(disc * 100, 1),
                    "term_months": 12}))
     return out
@@ -273,7 +273,7 @@ def _schedules(q: CostQueries, window: Filters, assume: Assumptions, notes: list
             f"{assume.scheduled_hours:g} of 168 hours a week on a schedule.",
             behind.drop(columns=["weekend", "weekend_days", "days", "cost"]).sort_values("monthly_savings",
                                                                                       ascending=False),
-            lever=_growth_lever(scope, saving, _scope_cost(q, window, scope), _next_month(window.end))))
+            lever=_growth_lever(scope, saving, _scope_cost(q, window, scope), _next_month(window.end - dt.timedelta(days=1)))))
     return out
 
 
@@ -289,7 +289,7 @@ def _by_service(q: CostQueries, window: Filters, rows: pd.DataFrame, kind: str, 
                                _monthly(saving, days), method,
                                behind.sort_values("monthly_cost", ascending=False),
                                lever=_growth_lever(scope, saving, _scope_cost(q, window, scope),
-                                                   _next_month(window.end))))
+                                                   _next_month(window.end - dt.timedelta(days=1)))))
     return out
 
 

@@ -149,7 +149,7 @@ def test_each_opportunity_names_what_is_behind_it_and_the_lever_it_would_be(q, s
         assert o.method.endswith(".") and len(o.behind) > 0
     schedule = by_kind["schedule"]
     assert schedule.behind["monthly_savings"].sum() == pytest.approx(schedule.monthly_savings, rel=1e-9)
-    assert schedule.lever["kind"] == "growth" and schedule.lever["from"] == "2026-12"
+    assert schedule.lever["kind"] == "growth" and schedule.lever["from"] == "2026-11"  # the month after the last day read
     day = _day(sample_frame)
     window = sample_frame[(day >= "2026-10-02") & (day < "2026-11-01")]
     scope = dict(schedule.lever["scope"])
