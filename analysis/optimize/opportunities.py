@@ -96,6 +96,10 @@ def _monthly(amount: float, days: int) -> float:
     return float(amount) / days * MONTH_DAYS
 
 
+def _unit(window: Filters) -> str:
+    return f" {window.currency}" if window.currency else ""
+
+
 def _days(window: Filters) -> int:
     return (window.end - window.start).days
 
@@ -108,8 +112,10 @@ def _growth_lever(scope: Scope, saving: float, scope_cost: float, start: dt.date
     return {"kind": "growth", "scope": dict(scope), "from": f"{start:%Y-%m}", "percent": percent}
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+def _first_month_after(window: Filters) -> dt.date:
+    """The first day of the month after the window's last day: where a lever can start."""
+    last = window.end - dt.timedelta(days=1)
+    return dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
 
 
 def _scope_cost(q: CostQueries, window: Filters, scope: Scope) -> float:
@@ -173,7 +179,7 @@ def _unused_commitments(q: CostQueries, window: Filters, notes: list[str]) -> li
             "unused_commitment", f"Use the idle part of {name or cid}", str(cid), _monthly(moved.sum(), days),
             "Each day, the smaller of the commitment's unused cost and the eligible on-demand spend it could "
             "cover (same provider; same service for a usage commitment), which would then run under it.",
-            behind, risk=f"{_monthly(daily.sum(), days):,.2f} a month goes unused now"))
+            behind, risk=f"{_monthly(daily.sum(), days):,.2f}{_unit(window)} a month goes unused now"))
     return out
 
 
@@ -204,7 +210,7 @@ def _new_commitments(q: CostQueries, window: Filters, assume: Assumptions, notes
         wasted = float((level - spend[short]).sum() * (1 - disc))
         scope: Scope = (("ProviderName", (str(provider),)),)
         out.append(Opportunity(
-            "commitment", f"Commit {level:,.2f} a day of {provider} on-demand compute and databases",
+            "commitment", f"Commit {level:,.2f}{_unit(window)} a day of {provider} on-demand compute and databases",
             scope_text(scope), _monthly(saving, days),
             f"Commit to the daily eligible on-demand spend exceeded on {100 - assume.commitment_percentile:g}% "
             f"of the last {days} days (once idle commitments are filled and idle and schedulable resources "
@@ -212,9 +218,10 @@ def _new_commitments(q: CostQueries, window: Filters, assume: Assumptions, notes
             "those days would have saved net of any unused part.",
             pd.DataFrame({"provider": [provider], "daily_level": [level], "mean_daily_on_demand": [spend.mean()],
                           "days_below_level": [int(short.sum())]}),
-            risk=f"below the level on {int(short.sum())} of {days} days: {_monthly(wasted, days):,.2f} a month "
-                 "would go unused",
-            lever={"kind": "commitment", "scope": dict(scope), "from": f"{_next_month(window.end - dt.timedelta(days=1)):%Y-%m}",
+            risk=f"below the level on {int(short.sum())} of {days} days: "
+                 f"{_monthly(wasted, days):,.2f}{_unit(window)} a month would go unused",
+            lever={"kind": "commitment", "scope": dict(scope),
+                   "from": f"{_first_month_after(window):%Y-%m}",
                    "percent": round(min(100.0, 100 * level / float(spend.mean())), 1), "discount": round(disc * 100, 1),
                    "term_months": 12}))
     return out
@@ -273,7 +280,7 @@ def _schedules(q: CostQueries, window: Filters, assume: Assumptions, notes: list
             f"{assume.scheduled_hours:g} of 168 hours a week on a schedule.",
             behind.drop(columns=["weekend", "weekend_days", "days", "cost"]).sort_values("monthly_savings",
                                                                                       ascending=False),
-            lever=_growth_lever(scope, saving, _scope_cost(q, window, scope), _next_month(window.end - dt.timedelta(days=1)))))
+            lever=_growth_lever(scope, saving, _scope_cost(q, window, scope), _first_month_after(window))))
     return out
 
 
@@ -289,7 +296,7 @@ def _by_service(q: CostQueries, window: Filters, rows: pd.DataFrame, kind: str, 
                                _monthly(saving, days), method,
                                behind.sort_values("monthly_cost", ascending=False),
                                lever=_growth_lever(scope, saving, _scope_cost(q, window, scope),
-                                                   _next_month(window.end - dt.timedelta(days=1)))))
+                                                   _first_month_after(window))))
     return out
 
 
