@@ -19,9 +19,9 @@ import pandas as pd
 
 from analysis.commitments.eligibility import commitment_eligible
 from analysis.dimensions import Dimension
-from analysis.optimize.commitments import ID, UNUSED, _lines
+from analysis.optimize.commitments import ID, UNUSED, _lines, month_filters
 from analysis.query import CostQueries, Filters
-from analysis.scope import Scope, scope_text
+from analysis.scope import Scope, scope_text, scoped
 from analysis.store.tables import DATE
 
 MONTH_DAYS = 30.44
@@ -85,7 +85,9 @@ def find_opportunities(q: CostQueries, filters: Filters, end: dt.date,
     schedules = _schedules(q, window, assume, notes, idle_ids)
     stoppable = pd.concat([o.behind[["ProviderName", "monthly_cost"]] for o in [*idle, *schedules]]
                           or [pd.DataFrame(columns=["ProviderName", "monthly_cost"])], ignore_index=True)
-    found = [*_unused_commitments(q, window, notes), *_new_commitments(q, window, assume, notes, stoppable),
+    demand, unused = _on_demand_daily(q, window), _unused_daily(q, window)
+    found = [*_unused_commitments(window, unused, demand.copy(), notes),
+             *_new_commitments(window, assume, notes, demand, unused, stoppable),
              *schedules, *idle, *_previous_generation(q, window, assume, notes, idle_ids)]
     found = [o for o in found if o.monthly_savings > 0.005]
     found.sort(key=lambda o: (-o.monthly_savings, o.kind, o.scope))
@@ -114,21 +116,13 @@ def _growth_lever(scope: Scope, saving: float, scope_cost: float, start: dt.date
 
 def _first_month_after(window: Filters) -> dt.date:
     """The first day of the month after the window's last day: where a lever can start."""
-    last = window.end - dt.timedelta(days=1)
-    return dt.date(last.year + last.month // 12, last.month % 12 + 1, 1)
-
-
-def _scope_cost(q: CostQueries, window: Filters, scope: Scope) -> float:
-    f = window
-    for dimension, values in scope:
-        f = f.with_values(dimension, values)
-    return q.total(f)
+    return month_filters(f"{window.end - dt.timedelta(days=1):%Y-%m}", None).end
 
 
 # ----- commitments ---------------------------------------------------------------------------------------
-def _on_demand_daily(q: CostQueries, window: Filters, by_service: bool = False) -> pd.DataFrame:
-    """Eligible on-demand EffectiveCost per provider (and service) and day: no commitment covered it."""
-    keys = ["ProviderName", *["ServiceName"] * by_service]
+def _on_demand_daily(q: CostQueries, window: Filters) -> pd.DataFrame:
+    """Eligible on-demand EffectiveCost per provider, service and day: no commitment covered it."""
+    keys = ["ProviderName", "ServiceName"]
     eligible = commitment_eligible(window.values)
     if eligible is None:
         return pd.DataFrame({**{k: pd.Series(dtype="string") for k in keys}, "day": pd.Series(dtype="datetime64[us]"),
@@ -154,12 +148,13 @@ def _days_as_timestamps(t: ir.Table) -> pd.DataFrame:
     return frame
 
 
-def _unused_commitments(q: CostQueries, window: Filters, notes: list[str]) -> list[Opportunity]:
-    unused = _unused_daily(q, window)
+def _unused_commitments(window: Filters, unused: pd.DataFrame, demand: pd.DataFrame,
+                        notes: list[str]) -> list[Opportunity]:
+    """Per commitment with `unused` rows, the part of it eligible on-demand spend (`demand`, which this
+    consumes) could use."""
     if unused.empty:
         notes.append("unused commitments: no Unused commitment rows in the window")
         return []
-    demand = _on_demand_daily(q, window, by_service=True)
     days, out = _days(window), []
     order = unused.groupby(ID)["unused"].sum().sort_values(ascending=False).index
     for cid in order:  # the most idle first; each takes on-demand spend the earlier ones left
@@ -183,16 +178,16 @@ def _unused_commitments(q: CostQueries, window: Filters, notes: list[str]) -> li
     return out
 
 
-def _new_commitments(q: CostQueries, window: Filters, assume: Assumptions, notes: list[str],
-                     stoppable: pd.DataFrame) -> list[Opportunity]:
-    """Per provider, a commitment level for the eligible on-demand spend left once idle commitments are
-    filled and the idle and schedulable resources (`stoppable`: their `monthly_cost`) are stopped."""
-    demand = _on_demand_daily(q, window)
+def _new_commitments(window: Filters, assume: Assumptions, notes: list[str], demand: pd.DataFrame,
+                     unused: pd.DataFrame, stoppable: pd.DataFrame) -> list[Opportunity]:
+    """Per provider, a commitment level for the eligible on-demand spend (`demand`) left once idle commitments
+    (`unused`) are filled and the idle and schedulable resources (`stoppable`: their `monthly_cost`) are
+    stopped."""
+    demand = demand.groupby(["ProviderName", "day"], as_index=False)["cost"].sum()
     if demand.empty:
         notes.append("new commitments: no commitment-eligible on-demand usage (Usage priced Standard in "
                       "Compute or Databases) in the window")
         return []
-    unused = _unused_daily(q, window)
     days, disc, out = _days(window), assume.commitment_discount, []
     calendar = pd.date_range(window.start, window.end - dt.timedelta(days=1))
     for provider, rows in demand.groupby("ProviderName", sort=True):
@@ -280,7 +275,7 @@ def _schedules(q: CostQueries, window: Filters, assume: Assumptions, notes: list
             f"{assume.scheduled_hours:g} of 168 hours a week on a schedule.",
             behind.drop(columns=["weekend", "weekend_days", "days", "cost"]).sort_values("monthly_savings",
                                                                                       ascending=False),
-            lever=_growth_lever(scope, saving, _scope_cost(q, window, scope), _first_month_after(window))))
+            lever=_growth_lever(scope, saving, q.total(scoped(window, scope)), _first_month_after(window))))
     return out
 
 
@@ -295,7 +290,7 @@ def _by_service(q: CostQueries, window: Filters, rows: pd.DataFrame, kind: str, 
         out.append(Opportunity(kind, title.format(n=len(group), service=service, account=account), scope_text(scope),
                                _monthly(saving, days), method,
                                behind.sort_values("monthly_cost", ascending=False),
-                               lever=_growth_lever(scope, saving, _scope_cost(q, window, scope),
+                               lever=_growth_lever(scope, saving, q.total(scoped(window, scope)),
                                                    _first_month_after(window))))
     return out
 
