@@ -6,6 +6,7 @@ saying why, never a zero that looks like a measurement."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 
 import ibis
@@ -131,17 +132,9 @@ def coverage(q: CostQueries, filters: Filters, categories: tuple[str, ...] = ELI
     measured in `ListCost`, the on-demand equivalent (so a discount does not shrink the covered part), when
     every such row has one, else in `EffectiveCost` (the basis says which).
     """
-    t = _lines(q, filters)
-    covered = _covered(t, categories)
-    done_sums = _sums(covered)
-    eligible = commitment_eligible(filters.values, categories)  # None: the scope holds no eligible usage
-    on_demand = {"list": 0.0, "effective": 0.0, "rows": 0, "no_list": 0}
-    if eligible is not None:
-        e = _lines(q, replace(filters, values=eligible))
-        on_demand = _sums(e.filter(e[ID].isnull()))
-    by_list = done_sums["no_list"] + on_demand["no_list"] == 0
-    key, basis = ("list", "ListCost") if by_list else ("effective", "EffectiveCost")
-    done, left = done_sums[key], on_demand[key]
+    by_lists, dones, lefts = _in_basis(_coverage_parts(q, filters, categories, monthly=False))
+    by_list, done, left = bool(by_lists.iloc[0]), float(dones.iloc[0]), float(lefts.iloc[0])
+    basis = "ListCost" if by_list else "EffectiveCost"
     if done + left == 0:
         why = (f"no commitment-eligible usage (Usage priced Standard in {' or '.join(categories) or 'no category'}, "
                "or covered by a commitment) in this period and scope")
@@ -156,10 +149,30 @@ def _covered(t: ir.Table, categories: tuple[str, ...]) -> ir.Table:
                     t.ServiceCategory.isin(categories or ("",)) | t.ServiceCategory.isnull())
 
 
-def _sums(t: ir.Table) -> dict:
-    row = t.aggregate(list=t.ListCost.sum().coalesce(0.0), effective=t.EffectiveCost.sum().coalesce(0.0),
-                      rows=t.count(), no_list=t.count(where=t.ListCost.isnull()).coalesce(0)).to_pandas().iloc[0]
-    return {k: float(row[k]) if k in ("list", "effective") else int(row[k]) for k in row.index}
+def _coverage_parts(q: CostQueries, filters: Filters, categories: tuple[str, ...], monthly: bool) -> pd.DataFrame:
+    """Covered and eligible on-demand usage (`_covered`, `commitment_eligible` without a commitment): their
+    ListCost, EffectiveCost and rows without a ListCost (`_COVER_COLUMNS`, 0 where there are none), per month
+    (`YYYY-MM`) or, without `monthly`, for the whole period (one row)."""
+    parts = [(_covered(_lines(q, filters), categories), "covered")]
+    eligible = commitment_eligible(filters.values, categories)  # None: the scope holds no eligible usage
+    if eligible is not None:
+        e = _lines(q, replace(filters, values=eligible))
+        parts.append((e.filter(e[ID].isnull()), "on_demand"))
+    frames = [_frame(t.group_by(_month(t)).aggregate(**_cover_sums(t, who)) if monthly
+                     else t.aggregate(**_cover_sums(t, who))) for t, who in parts]
+    if monthly:
+        frame = functools.reduce(lambda a, b: a.merge(b, on="month", how="outer"), frames)
+    else:
+        frame = pd.concat(frames, axis=1)
+    return frame.reindex(columns=[*["month"] * monthly, *_COVER_COLUMNS]).fillna(dict.fromkeys(_COVER_COLUMNS, 0))
+
+
+def _in_basis(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per row of `_coverage_parts`: whether ListCost is the basis (every covered and eligible row has one),
+    and the covered and eligible on-demand cost in that basis (else in EffectiveCost)."""
+    by_list = parts["covered_no_list"] + parts["on_demand_no_list"] == 0
+    return (by_list, parts["covered_list"].where(by_list, parts["covered_effective"]),
+            parts["on_demand_list"].where(by_list, parts["on_demand_effective"]))
 
 
 def savings(q: CostQueries, filters: Filters, by: tuple[str, ...] = ("ProviderName",),
@@ -248,21 +261,9 @@ def trend(q: CostQueries, filters: Filters, categories: tuple[str, ...] = ELIGIB
     c = t.filter(t[ID].notnull(), t.CommitmentDiscountStatus.isin([USED, UNUSED]))
     used = c.group_by(_month(c)).aggregate(used=c.EffectiveCost.sum(where=c.CommitmentDiscountStatus == USED),
                                            unused_cost=c.EffectiveCost.sum(where=c.CommitmentDiscountStatus == UNUSED))
-    covered = _covered(t, categories)
-    parts = [covered.group_by(_month(covered)).aggregate(**_cover_sums(covered, "covered"))]
-    eligible = commitment_eligible(filters.values, categories)
-    if eligible is not None:
-        e = _lines(q, replace(filters, values=eligible))
-        e = e.filter(e[ID].isnull())
-        parts.append(e.group_by(_month(e)).aggregate(**_cover_sums(e, "on_demand")))
-    rates = savings(q, filters, by=())[["month", "savings_rate"]]
-    frame = rates
-    for part in [used, *parts]:
-        frame = frame.merge(_frame(part), on="month", how="left")
-    frame = frame.reindex(columns=[*frame.columns, *(c for c in _COVER_COLUMNS if c not in frame)])
-    with_list = frame[["covered_no_list", "on_demand_no_list"]].fillna(0).sum(axis=1) == 0
-    done = frame["covered_list"].where(with_list, frame["covered_effective"]).fillna(0.0)
-    left = frame["on_demand_list"].where(with_list, frame["on_demand_effective"]).fillna(0.0)
+    frame = savings(q, filters, by=())[["month", "savings_rate"]].merge(_frame(used), on="month", how="left")
+    frame = frame.merge(_coverage_parts(q, filters, categories, monthly=True), on="month", how="left")
+    _, done, left = _in_basis(frame.fillna(dict.fromkeys(_COVER_COLUMNS, 0)))
     frame["coverage"] = (done / (done + left)).where(done + left != 0)
     frame["utilization"] = (frame["used"] / (frame["used"] + frame["unused_cost"])).where(frame["used"].notna())
     return frame[["month", "utilization", "unused_cost", "coverage", "savings_rate"]]
