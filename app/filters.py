@@ -169,8 +169,7 @@ def sidebar() -> View:
     allocation_dims = allocation_dimensions()
     _init_from_url(period, tag_keys, currencies, allocation_dims)
 
-    for key in ("f_preset", "f_range", *(f"f_{k}" for k in CHOICES), "f_tag", "f_tagv", "f_alloc", "f_owner",
-                "f_metric", "f_currency"):
+    for key in ("f_preset", "f_range", *(f"f_{p}" for p in SIDEBAR_PARAMS - {"start", "end"})):  # each widget
         if key in st.session_state:  # kept as the session's own value: a run cut short by st.switch_page
             st.session_state[key] = st.session_state[key]  # would otherwise drop the widgets' state
     bar = st.sidebar

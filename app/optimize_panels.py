@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.optimize.opportunities import Assumptions, Found, Opportunity
+from analysis.scope import parse_scope
 from app.permits import can, cannot
 from app.ui import md, money, money_column
 
@@ -79,7 +80,7 @@ def _send(o: Opportunity) -> None:
         st.caption("This opportunity is not a lever on the bill's forecast (a commitment's idle part is already "
                    "paid for), so it is not sent to Scenarios.")
         return
-    if not can("edit", tuple((k, tuple(v)) for k, v in sorted(o.lever["scope"].items()))):
+    if not can("edit", parse_scope(o.lever["scope"])):
         cannot("edit", "scenarios for this scope")
         return
     if st.button("Send to Scenarios", icon=":material/alt_route:", key="op_send",
