@@ -36,6 +36,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from analysis.anomalies.holidays import HolidayError, parse_holiday_settings
 from analysis.dimensions import METRICS, TOTAL, Dimension
 from analysis.links import linkable
 from analysis.scope import ScopeField
@@ -312,8 +313,6 @@ class AlertsStore(WorkspaceFile):
     def validate(self, text: str) -> None:
         """AlertsError (nothing written) when the text is not a valid alerts file, its holiday calendar
         included."""
-        from analysis.anomalies.holidays import HolidayError, parse_holiday_settings
-
         try:
             parse_holiday_settings(parse_alerts(text, FILE_NAME).holidays)
         except HolidayError as error:
