@@ -461,7 +461,10 @@ def convert(raw: pd.DataFrame, file: str, *, csv_style: bool = False) -> tuple[p
         "x_net_unblended_cost": cols.number("line_item_net_unblended_cost"),
         "x_reservation_arn": reservation_arn,
         "x_savings_plan_arn": savings_plan_arn,
+        "x_current_generation": cols.text("product_current_generation", product_key="current_generation"),
     }
+    if out["x_current_generation"].isna().all():  # the export does not say (CUR 2.0 without the attribute)
+        del out["x_current_generation"]
     frame = pd.DataFrame(out)
     # columns the file does not have at all are left out, so that the loader reports them as for any file
     absent = [name for name, source in _SOURCES.items() if all(cols.name(s) is None for s in source)]

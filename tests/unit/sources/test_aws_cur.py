@@ -141,6 +141,17 @@ def test_rifee_rows_cost_their_unused_amortized_fees():
     assert set(converted["ChargeCategory"]) == {"Purchase"}
 
 
+def test_the_cur_s_current_generation_flag_is_kept_for_the_optimization_page():
+    raw = _raw(LEGACY_PARQUET)
+    [item] = load_focus_paths([LEGACY_PARQUET])
+    flag = raw["product_current_generation"].where(raw["product_current_generation"] != "")
+    converted = item.frame["x_current_generation"]
+    assert converted.isna().tolist() == flag.isna().tolist()
+    assert converted.dropna().tolist() == flag.dropna().tolist() and set(flag.dropna()) == {"Yes"}  # this 2018 month has no instance the CUR calls previous generation
+    [cur2] = load_focus_paths([CUR2])
+    assert "x_current_generation" not in cur2.frame  # CUR 2.0 without the attribute: no column, not blanks
+
+
 def test_cur2_maps_every_line_item_type():
     [item] = load_focus_paths([CUR2])
     frame = item.frame.set_index("x_line_item_type")
