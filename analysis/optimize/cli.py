@@ -50,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
     if not opened.q.filtered(filters).count().to_pandas():
         return fail(f"No billing data in {month} (the data runs from {opened.span[0]} to {last})")
     end = min(filters.end, last + dt.timedelta(days=1))
-    lookback = args.lookback or (end - filters.start).days
-    if not 0 < args.discount < 100 or not 7 <= lookback <= 366:
+    if not 0 < args.discount < 100 or args.lookback is not None and not 7 <= args.lookback <= 366:
         return fail("--discount must be between 0 and 100 (percent) and --lookback between 7 and 366 days")
     view = commitment_view(opened.q, filters)
+    lookback = args.lookback or (end - filters.start).days  # by default the month's days with data
     assume = Assumptions(lookback_days=lookback, commitment_discount=args.discount / 100,
                          environment_tag=args.env_tag, idle_days=min(Assumptions.idle_days, lookback))
     found = find_opportunities(opened.q, filters, end, assume)

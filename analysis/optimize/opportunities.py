@@ -160,6 +160,7 @@ def _unused_commitments(window: Filters, unused: pd.DataFrame, demand: pd.DataFr
     for cid in order:  # the most idle first; each takes on-demand spend the earlier ones left
         rows = unused[unused[ID] == cid]
         provider, name, service = (rows[c].iloc[0] for c in ("provider", "name", "service"))
+        name = name if pd.notna(name) else cid  # FOCUS makes CommitmentDiscountName optional
         usable = (demand["ProviderName"] == provider) & (
             (demand["ServiceName"] == service) if rows["category"].iloc[0] == "Usage" else True)
         pool = demand[usable].groupby("day")["cost"].sum()
@@ -168,10 +169,10 @@ def _unused_commitments(window: Filters, unused: pd.DataFrame, demand: pd.DataFr
         for day, amount in moved[moved > 0].items():  # what this commitment takes is gone for the next one
             take = usable & (demand["day"] == day)
             demand.loc[take, "cost"] *= 1 - amount / max(pool[day], 1e-12)
-        behind = pd.DataFrame({"commitment": [name or cid], "provider": [provider], "unused_cost": [daily.sum()],
+        behind = pd.DataFrame({"commitment": [name], "provider": [provider], "unused_cost": [daily.sum()],
                                "on_demand_it_could_cover": [pool.sum()]})
         out.append(Opportunity(
-            "unused_commitment", f"Use the idle part of {name or cid}", str(cid), _monthly(moved.sum(), days),
+            "unused_commitment", f"Use the idle part of {name}", str(cid), _monthly(moved.sum(), days),
             "Each day, the smaller of the commitment's unused cost and the eligible on-demand spend it could "
             "cover (same provider; same service for a usage commitment), which would then run under it.",
             behind, risk=f"{_monthly(daily.sum(), days):,.2f}{_unit(window)} a month goes unused now"))
@@ -302,7 +303,10 @@ def _idle(q: CostQueries, window: Filters, assume: Assumptions, notes: list[str]
     g = t.group_by([t.ResourceId, t.ResourceName, t.ProviderName, t.SubAccountName, t.ServiceName]).aggregate(
         cost=t.EffectiveCost.sum(), rows=t.count(), measured=t.ConsumedQuantity.count(),
         consumed=t.ConsumedQuantity.abs().sum().coalesce(0.0), days=t[DATE].nunique()).to_pandas()
-    if g.empty or not g["measured"].any():
+    if g.empty:
+        notes.append(f"idle resources: no usage charged to a resource in the last {assume.idle_days} days")
+        return []
+    if not g["measured"].any():
         notes.append("idle resources: no ConsumedQuantity in the window, so usage cannot be told from cost")
         return []
     idle = g[(g["measured"] == g["rows"]) & (g["consumed"] == 0) & (g["cost"] > 0) & (g["days"] == assume.idle_days)]
@@ -316,8 +320,7 @@ def _idle(q: CostQueries, window: Filters, assume: Assumptions, notes: list[str]
 
 def _previous_generation(q: CostQueries, window: Filters, assume: Assumptions, notes: list[str],
                          idle: set[str]) -> list[Opportunity]:
-    t = q.lines
-    if GENERATION not in t.columns:
+    if GENERATION not in q.lines.columns or not q.filtered(window, {GENERATION})[GENERATION].count().to_pandas():
         notes.append("previous generations: the bill names no SKU generation (AWS CUR product/currentGeneration)")
         return []
     t = q.filtered(window, {"ResourceId", GENERATION})

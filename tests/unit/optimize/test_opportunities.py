@@ -192,3 +192,18 @@ def test_a_bill_without_commitments_tags_consumption_or_generations_says_so(tmp_
         ("new commitments: no commitment-eligible on-demand usage (Usage priced Standard in Compute or Databases) "
         "in the window"),
         "previous generations: the bill names no SKU generation (AWS CUR product/currentGeneration)"]
+
+
+def test_a_real_cur_month_names_its_unnamed_reservation_by_id_and_says_what_it_lacks(tmp_path):
+    from analysis.focus.loader import load_focus_paths
+    from tests.fixture_paths import FIXTURES
+
+    [item] = load_focus_paths([FIXTURES / "aws" / "cur_legacy_parquet_2018-10-01.parquet"])
+    cache = _cache(tmp_path, item.frame)
+    found = find_opportunities(local_queries(cache), Filters(currency="USD"), dt.date(2018, 11, 1),
+                               Assumptions(lookback_days=31))
+    unused = [o for o in found.opportunities if o.kind == "unused_commitment"]
+    assert unused and all(o.title == f"Use the idle part of {o.scope}" for o in unused)  # the CUR has no names
+    assert all(o.scope.startswith("arn:aws:ec2:") and o.behind["commitment"].iloc[0] == o.scope for o in unused)
+    assert "previous generations: the bill names no SKU generation" not in " ".join(found.notes)  # it says Yes
+    assert any(n.startswith("idle resources: no usage charged to a resource in the last 7 days") for n in found.notes)

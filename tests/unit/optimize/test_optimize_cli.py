@@ -111,3 +111,20 @@ grants:
     assert {(o["kind"], o["scope"]): o["monthly_savings"] for o in result["opportunities"]} == {
         k: pytest.approx(round(v, 2), abs=0.006) for k, v in wanted.items()}
     assert "AWS" not in done.stdout and "Google Cloud" not in done.stdout
+
+
+def test_a_month_with_one_day_of_data_reads_that_day(tmp_path):
+    from analysis.focus.loader import load_focus_paths
+    from analysis.store.cache import FocusCache
+    from tests.fixture_paths import FIXTURES
+
+    [item] = load_focus_paths([FIXTURES / "aws" / "cur2_synthetic.parquet"])  # charges of 2025-03-01 only
+    cache = FocusCache(tmp_path / "cache")
+    cache.add_source(item.frames(), "cur2.parquet")
+    done = _optimize(cache.root, tmp_path, "--month", "2025-03")
+    assert done.returncode == 0, done.stderr
+    assert "Opportunities from 2025-03-01 to 2025-03-01" in done.stdout
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [o["kind"] for o in result["opportunities"]] == ["unused_commitment"]
+    refused = _optimize(cache.root, tmp_path, "--month", "2025-03", "--lookback", "3")
+    assert refused.returncode == 2 and "--lookback between 7 and 366 days" in refused.stderr
