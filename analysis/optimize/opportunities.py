@@ -321,7 +321,8 @@ def _idle(q: CostQueries, window: Filters, assume: Assumptions, notes: list[str]
 def _previous_generation(q: CostQueries, window: Filters, assume: Assumptions, notes: list[str],
                          idle: set[str]) -> list[Opportunity]:
     if GENERATION not in q.lines.columns or not q.filtered(window, {GENERATION})[GENERATION].count().to_pandas():
-        notes.append("previous generations: the bill names no SKU generation (AWS CUR product/currentGeneration)")
+        notes.append("previous generations: no row in the window says whether its SKU is of a previous generation "
+                     "(x_current_generation, from a cost report's product/currentGeneration)")
         return []
     t = q.filtered(window, {"ResourceId", GENERATION})
     t = t.filter(t[GENERATION] == "No", t.ChargeCategory == "Usage", t[ID].isnull())
